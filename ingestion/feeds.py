@@ -1,0 +1,170 @@
+"""Canonical feed schemas, as data.
+
+Readers, normalisation, the GX suites and the loader are all driven from these
+declarations, so a feed's shape is written down exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["string", "int", "bool", "timestamp", "date", "decimal", "rate"]
+PiiHandling = Literal["hash", "drop", "flag"]
+
+CHANNELS = ("voice", "chat", "email")
+INVOICE_UNITS = ("contact", "minute", "hour", "fte_month", "each")
+SHARED_VENDOR = "_shared"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    required: bool = False  # the column must be present in the file
+    nullable: bool = True  # values may be null
+    allowed: tuple[str, ...] | None = None  # enum values (after normalisation)
+    min_value: float | None = None
+    max_value: float | None = None
+    # PII: "hash" -> stored as <name>_hash (salted sha256), "drop" -> never stored,
+    # "flag" -> stored only as has_<name> (bool).
+    pii: PiiHandling | None = None
+    default: object | None = None  # value used when an optional column is absent
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    table: str  # raw.<table>
+    columns: tuple[Column, ...]
+    unique_key: tuple[str, ...]  # unique within one file
+    # (a, b): a >= b whenever both are non-null
+    ordered_pairs: tuple[tuple[str, str], ...] = ()
+    vendor_scoped: bool = True  # False for fx_rates (pseudo-vendor _shared)
+    extra_checks: tuple[str, ...] = field(default=())
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+
+INTERACTIONS = Feed(
+    name="interactions",
+    table="interactions",
+    columns=(
+        Column("interaction_id", "string", required=True, nullable=False),
+        Column("channel", "string", required=True, nullable=False, allowed=CHANNELS),
+        Column("queue", "string", required=True, nullable=False),
+        Column("language", "string"),
+        Column("arrived_at", "timestamp", required=True, nullable=False),
+        Column("answered_at", "timestamp", required=True),
+        Column("ended_at", "timestamp", required=True, nullable=False),
+        Column("talk_seconds", "int", min_value=0),
+        Column("hold_seconds", "int", min_value=0),
+        Column("wrap_seconds", "int", min_value=0),
+        Column("agent_id", "string"),
+        Column("transferred", "bool"),
+        Column("resolved", "bool"),
+        Column("customer_ref", "string", pii="hash"),
+        Column("customer_phone", "string", pii="hash"),
+        Column("customer_email", "string", pii="hash"),
+        Column("customer_name", "string", pii="drop"),
+        Column("complaint", "bool"),
+        Column("updated_at", "timestamp"),
+    ),
+    unique_key=("interaction_id",),
+    ordered_pairs=(("answered_at", "arrived_at"), ("ended_at", "arrived_at")),
+)
+
+SURVEYS = Feed(
+    name="surveys",
+    table="surveys",
+    columns=(
+        Column("survey_id", "string", required=True, nullable=False),
+        Column("interaction_id", "string", required=True, nullable=False),
+        Column("responded_at", "timestamp"),
+        Column("csat", "int", min_value=1, max_value=5),
+        Column("nps", "int", min_value=0, max_value=10),
+        Column("resolved_self_reported", "bool"),
+        Column("comment", "string", pii="flag"),
+    ),
+    unique_key=("survey_id",),
+)
+
+AGENT_SURVEYS = Feed(
+    name="agent_surveys",
+    table="agent_surveys",
+    columns=(
+        Column("response_id", "string", required=True, nullable=False),
+        Column("agent_id", "string"),
+        Column("site", "string"),
+        Column("responded_at", "timestamp"),
+        Column("esat", "int", required=True, min_value=1, max_value=5),
+        Column("enps", "int", min_value=0, max_value=10),
+    ),
+    unique_key=("response_id",),
+)
+
+INVOICES = Feed(
+    name="invoices",
+    table="invoice_lines",
+    columns=(
+        Column("invoice_id", "string", required=True, nullable=False),
+        Column("revision", "int", nullable=False, min_value=0, default=0),
+        Column("invoice_date", "date"),
+        Column("period_start", "date", required=True, nullable=False),
+        Column("period_end", "date", required=True, nullable=False),
+        Column("currency", "string", required=True, nullable=False),
+        Column("line_id", "string", required=True, nullable=False),
+        Column("category", "string", required=True, nullable=False),
+        Column("channel", "string", allowed=CHANNELS),
+        Column("description", "string"),
+        Column("quantity", "decimal"),
+        Column("unit", "string", allowed=INVOICE_UNITS),
+        Column("unit_price", "decimal"),
+        Column("amount", "decimal", required=True, nullable=False),
+        Column("tax_amount", "decimal", nullable=False, default=0),
+        Column("approval_ref", "string"),
+    ),
+    unique_key=("invoice_id", "revision", "line_id"),
+    ordered_pairs=(("period_end", "period_start"),),
+)
+
+FX_RATES = Feed(
+    name="fx_rates",
+    table="fx_rates",
+    columns=(
+        Column("rate_date", "date", required=True, nullable=False),
+        Column("currency", "string", required=True, nullable=False),
+        Column("rate_to_reporting", "rate", required=True, nullable=False, min_value=0),
+    ),
+    unique_key=("rate_date", "currency"),
+    vendor_scoped=False,
+)
+
+FEEDS: dict[str, Feed] = {f.name: f for f in (INTERACTIONS, SURVEYS, AGENT_SURVEYS, INVOICES, FX_RATES)}
+
+
+def stored_columns(feed: Feed) -> list[str]:
+    """Column names as stored in raw.<table> (PII transformed), without load metadata."""
+    out: list[str] = ["vendor_id"] if feed.vendor_scoped else []
+    for c in feed.columns:
+        if c.pii == "hash":
+            out.append(f"{c.name}_hash")
+        elif c.pii == "drop":
+            continue
+        elif c.pii == "flag":
+            out.append(f"has_{c.name}")
+        else:
+            out.append(c.name)
+    return out
