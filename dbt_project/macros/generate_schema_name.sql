@@ -1,0 +1,5 @@
+{#- Use the folder's schema name as-is (staging, intermediate, marts), not
+    dbt's default <target_schema>_<custom>, so BI users see the documented names. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}

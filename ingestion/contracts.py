@@ -1,0 +1,305 @@
+"""Vendor contracts: YAML → validated pydantic model → raw.contract_* tables.
+
+A contract file that does not validate raises ContractError naming the file,
+the line, the field and the problem, so the person who edited the YAML can
+fix it without reading Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ingestion.feeds import CHANNELS, INVOICE_UNITS
+
+Channel = Literal[CHANNELS]  # type: ignore[valid-type]  # same values as the feeds
+Metric = Literal[
+    "service_level",
+    "asa_seconds",
+    "aht_seconds",
+    "abandon_rate",
+    "transfer_rate",
+    "complaint_rate",
+    "csat_top2box",
+    "nps",
+    "esat_top2box",
+    "enps",
+    "fcr_rate",
+]
+AbandonTreatment = Literal["exclude_short", "exclude_all", "count_against", "count_for_within"]
+
+VENDOR_ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
+
+
+class _Strict(BaseModel):
+    # Unknown keys are almost always typos (`treshold_seconds`): reject them.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tier(_Strict):
+    up_to: Decimal | None = Field(default=None, gt=0)
+    rate: Decimal = Field(ge=0)
+    basis: Literal["marginal", "whole"] = "marginal"
+
+
+class PricingItem(_Strict):
+    category: str = Field(min_length=1)
+    channel: Channel | None = None
+    unit: Literal[INVOICE_UNITS] | None = None  # type: ignore[valid-type]
+    rate: Decimal | None = Field(default=None, ge=0)
+    tiers: list[Tier] | None = None
+    passthrough: bool = False
+    monthly_cap: Decimal | None = Field(default=None, ge=0)
+    requires_approval: bool = False
+
+    @model_validator(mode="after")
+    def _one_price(self) -> PricingItem:
+        if self.passthrough:
+            if self.rate is not None or self.tiers:
+                raise ValueError("a pass-through category is billed at cost: give no rate or tiers")
+            return self
+        if (self.rate is None) == (not self.tiers):
+            raise ValueError("give exactly one of `rate` or `tiers` (or mark it `passthrough: true`)")
+        if self.monthly_cap is not None or self.requires_approval:
+            raise ValueError("`monthly_cap` and `requires_approval` apply to pass-through categories only")
+        if self.tiers:
+            bounds = [t.up_to for t in self.tiers]
+            if bounds[-1] is not None:
+                raise ValueError("the last tier must be open-ended (`up_to: null`)")
+            if any(b is None for b in bounds[:-1]):
+                raise ValueError("only the last tier may have `up_to: null`")
+            if any(a >= b for a, b in zip(bounds[:-2], bounds[1:-1])):
+                raise ValueError("tier `up_to` values must increase")
+        return self
+
+
+class SlaLine(_Strict):
+    metric: Metric
+    channel: Channel | None = None
+    queue: str | None = None
+    target: Decimal
+    threshold_seconds: int | None = Field(default=None, ge=0)
+    short_abandon_seconds: int | None = Field(default=None, ge=0)
+    abandons: AbandonTreatment | None = None
+    repeat_window_days: int | None = Field(default=None, ge=1)
+    credit_pct: Decimal = Field(default=Decimal(0), ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _service_level_needs_threshold(self) -> SlaLine:
+        if self.metric == "service_level" and self.threshold_seconds is None:
+            raise ValueError("a service_level SLA needs `threshold_seconds`")
+        return self
+
+
+class Tolerance(_Strict):
+    quantity_pct: Decimal = Field(default=Decimal("0.02"), ge=0)
+    amount_abs: Decimal = Field(default=Decimal("1.00"), ge=0)
+
+
+class ContractVersion(_Strict):
+    effective_from: date
+    effective_to: date | None = None  # inclusive; null = open-ended
+    pricing: list[PricingItem] = Field(default_factory=list)
+    minimum_monthly_commitment: Decimal | None = Field(default=None, ge=0)
+    monthly_cost_base: Decimal | None = Field(default=None, ge=0)
+    sla: list[SlaLine] = Field(default_factory=list)
+    service_credit_cap_pct: Decimal | None = Field(default=None, ge=0, le=1)
+    tolerance: Tolerance = Field(default_factory=Tolerance)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ContractVersion:
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError("`effective_to` is before `effective_from`")
+        seen: set[tuple[str, str | None]] = set()
+        for item in self.pricing:
+            key = (item.category, item.channel)
+            if key in seen:
+                raise ValueError(f"category {item.category!r} channel {item.channel!r} is priced twice")
+            seen.add(key)
+        return self
+
+
+class Contract(_Strict):
+    vendor_id: str
+    name: str = Field(min_length=1)
+    kind: Literal["outsourcer", "in_house"]
+    timezone: str
+    currency: str
+    versions: list[ContractVersion] = Field(min_length=1)
+
+    @field_validator("vendor_id")
+    @classmethod
+    def _vendor_id_format(cls, v: str) -> str:
+        if not VENDOR_ID_PATTERN.match(v):
+            raise ValueError("vendor_id must be lowercase letters, digits and underscores")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {v!r} (e.g. America/Monterrey)") from None
+        return v
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Z]{3}", v):
+            raise ValueError("currency must be an ISO 4217 code such as MXN")
+        return v
+
+    @model_validator(mode="after")
+    def _versions_do_not_overlap_or_gap(self) -> Contract:
+        versions = sorted(self.versions, key=lambda v: v.effective_from)
+        for earlier, later in zip(versions, versions[1:]):
+            if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
+                raise ValueError(
+                    f"versions overlap: the version from {earlier.effective_from} runs to "
+                    f"{earlier.effective_to or 'open end'}, but the next starts {later.effective_from}"
+                )
+            if (later.effective_from - earlier.effective_to).days != 1:
+                raise ValueError(
+                    f"gap between versions: {earlier.effective_to} to {later.effective_from} is covered by none"
+                )
+        if self.kind == "in_house" and any(v.monthly_cost_base is None for v in self.versions):
+            raise ValueError("an in-house contract needs `monthly_cost_base` in every version")
+        return self
+
+    def version_id(self, version: ContractVersion) -> str:
+        return f"{self.vendor_id}@{version.effective_from.isoformat()}"
+
+
+class ContractError(ValueError):
+    """A contract file is invalid; the message names file, line, field and problem."""
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """Walk the YAML node tree along a pydantic error location; return a 1-based line."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == key), None)
+            if match is None:
+                key_node = next((k for k, _ in node.value if k.value == key), None)
+                return key_node.start_mark.line + 1 if key_node else line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for key in loc:
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+        else:
+            parts.append(("." if parts else "") + str(key))
+    return "".join(parts) or "(top level)"
+
+
+def load_contract(path: Path) -> Contract:
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        raise ContractError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise ContractError(f"{path}: a contract must be a YAML mapping (vendor_id, name, ...)")
+    try:
+        contract = Contract.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            line = _line_of(node, loc)
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{path}, line {line}: {_field_path(loc)}: {msg}")
+        raise ContractError("invalid contract\n" + "\n".join(lines)) from None
+    expected = path.name.removesuffix(".yaml").removesuffix(".yml")
+    if contract.vendor_id != expected:
+        raise ContractError(
+            f"{path}, line {_line_of(node, ('vendor_id',))}: vendor_id: {contract.vendor_id!r} "
+            f"does not match the file name (expected {expected!r})"
+        )
+    return contract
+
+
+def load_contracts(directory: Path) -> dict[str, Contract]:
+    """Load every contracts/<vendor_id>.yaml; all errors of all files are reported together."""
+    if not directory.is_dir():
+        raise ContractError(f"contracts folder {directory} does not exist")
+    contracts: dict[str, Contract] = {}
+    errors: list[str] = []
+    for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
+        try:
+            contracts[path.stem] = load_contract(path)
+        except ContractError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise ContractError("\n".join(errors))
+    return contracts
+
+
+def contract_rows(contracts: dict[str, Contract], directory: Path) -> dict[str, list[dict[str, Any]]]:
+    """Flatten contracts into rows for raw.contracts, raw.contract_versions, ... ."""
+    rows: dict[str, list[dict[str, Any]]] = {
+        "contracts": [],
+        "contract_versions": [],
+        "contract_pricing": [],
+        "contract_pricing_tiers": [],
+        "contract_sla": [],
+    }
+    for vendor_id, c in sorted(contracts.items()):
+        path = next(p for p in (directory / f"{vendor_id}.yaml", directory / f"{vendor_id}.yml") if p.exists())
+        rows["contracts"].append(
+            dict(vendor_id=vendor_id, name=c.name, kind=c.kind, timezone=c.timezone, currency=c.currency,
+                 source_file=str(path), sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+        )
+        for v in c.versions:
+            vid = c.version_id(v)
+            rows["contract_versions"].append(
+                dict(vendor_id=vendor_id, version_id=vid, effective_from=v.effective_from,
+                     effective_to=v.effective_to, minimum_monthly_commitment=v.minimum_monthly_commitment,
+                     monthly_cost_base=v.monthly_cost_base, service_credit_cap_pct=v.service_credit_cap_pct,
+                     tolerance_quantity_pct=v.tolerance.quantity_pct, tolerance_amount_abs=v.tolerance.amount_abs)
+            )
+            for n, p in enumerate(v.pricing, start=1):
+                rows["contract_pricing"].append(
+                    dict(vendor_id=vendor_id, version_id=vid, pricing_line=n, category=p.category,
+                         channel=p.channel, unit=p.unit, rate=p.rate, is_tiered=bool(p.tiers),
+                         passthrough=p.passthrough, monthly_cap=p.monthly_cap,
+                         requires_approval=p.requires_approval)
+                )
+                lower = Decimal(0)
+                for t_n, t in enumerate(p.tiers or [], start=1):
+                    rows["contract_pricing_tiers"].append(
+                        dict(vendor_id=vendor_id, version_id=vid, pricing_line=n, tier_number=t_n,
+                             lower_bound=lower, up_to=t.up_to, rate=t.rate, basis=t.basis)
+                    )
+                    lower = t.up_to if t.up_to is not None else lower
+            for n, s in enumerate(v.sla, start=1):
+                rows["contract_sla"].append(
+                    dict(vendor_id=vendor_id, version_id=vid, sla_line=n, metric=s.metric, channel=s.channel,
+                         queue=s.queue, target=s.target, threshold_seconds=s.threshold_seconds,
+                         short_abandon_seconds=s.short_abandon_seconds, abandons=s.abandons,
+                         repeat_window_days=s.repeat_window_days, credit_pct=s.credit_pct)
+                )
+    return rows
+

@@ -1,0 +1,216 @@
+"""The one place that writes `raw`: contracts, and landed files with their manifest.
+
+A landed file is read, normalised, validated (GX suite of its feed), then
+written with its load-manifest row in ONE transaction; or, when anything is
+wrong, copied to quarantine with a reason file and recorded as quarantined,
+with none of its rows written. A file whose sha256 is already in the
+manifest is not processed again.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from ingestion.contracts import Contract, contract_rows, load_contracts
+from ingestion.feeds import FEEDS, Feed, stored_columns
+from ingestion.landing import LandedFile
+from ingestion.pii import pii_salt
+from ingestion.readers import FileRejected, normalise, read_raw
+
+# (feed, pandas frame, vendor_id) -> report with .success, .to_text(), .to_metadata()
+Validate = Callable[[str, Any, str | None], Any]
+
+
+@dataclass
+class IngestResult:
+    file: str
+    vendor_id: str | None
+    feed: str | None
+    sha256: str
+    status: str  # loaded | quarantined | duplicate
+    rows: int = 0
+    load_id: str | None = None
+    reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    validation: dict[str, Any] | None = None
+    quarantine_path: str | None = None
+
+
+def sync_contracts(con: duckdb.DuckDBPyConnection, contracts_dir: Path) -> dict[str, Contract]:
+    """Validate every contract file and replace raw.contract* with them, in one transaction."""
+    contracts = load_contracts(contracts_dir)
+    rows = contract_rows(contracts, contracts_dir)
+    con.begin()
+    try:
+        for table, table_rows in rows.items():
+            con.execute(f"delete from raw.{table}")
+            if table_rows:
+                frame = pl.DataFrame(table_rows, infer_schema_length=None)
+                con.register("contract_batch", frame.to_arrow())
+                cols = ", ".join(frame.columns)
+                con.execute(f"insert into raw.{table} ({cols}) select {cols} from contract_batch")
+                con.unregister("contract_batch")
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    return contracts
+
+
+def already_processed(con: duckdb.DuckDBPyConnection, sha256: str) -> dict[str, Any] | None:
+    row = con.execute(
+        "select load_id, file_path, status from raw.load_manifest where sha256 = ? "
+        "order by processed_at desc limit 1", [sha256]
+    ).fetchone()
+    return None if row is None else {"load_id": row[0], "file_path": row[1], "status": row[2]}
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    contracts: dict[str, Contract],
+    quarantine_dir: Path,
+    validate: Validate,
+    *,
+    replay: bool = False,
+) -> IngestResult:
+    """Load one landed file whole, or quarantine it whole. Never half."""
+    sha = landed.sha256
+    result = IngestResult(file=str(landed.path), vendor_id=landed.vendor_id, feed=landed.feed, sha256=sha,
+                          status="loaded")
+    seen = already_processed(con, sha)
+    if seen and not (replay and seen["status"] == "quarantined"):
+        result.status = "duplicate"
+        result.reason = f"same bytes already {seen['status']} from {seen['file_path']}"
+        return result
+
+    try:
+        feed, vendor_tz = _check_layout_and_contract(landed, contracts)
+        normalised = normalise(read_raw(landed.path), feed, vendor_id=landed.vendor_id, timezone=vendor_tz,
+                               salt=pii_salt())
+        result.warnings = normalised.warnings
+        _check_against_contract(normalised.frame, feed, landed, contracts)
+        report = validate(feed.name, normalised.frame.to_pandas(use_pyarrow_extension_array=True),
+                          landed.vendor_id if feed.vendor_scoped else None)
+        result.validation = report.to_metadata()
+        if not report.success:
+            raise FileRejected(_summary_of(report), [report.to_text()])
+    except FileRejected as rejected:
+        return _quarantine(con, landed, result, rejected, quarantine_dir)
+
+    load_id = uuid.uuid4().hex
+    now = datetime.now(timezone.utc)
+    frame = normalised.frame
+    cols = stored_columns(feed)
+    con.begin()
+    try:
+        con.register("landed_batch", frame.to_arrow())
+        con.execute(
+            f"insert into raw.{feed.table} ({', '.join(cols)}, _load_id, _row_number, _loaded_at) "
+            f"select {', '.join(cols)}, ?, _row_number, ? from landed_batch",
+            [load_id, now],
+        )
+        con.unregister("landed_batch")
+        _write_manifest(con, landed, load_id, "loaded", frame.height, None, result.warnings, now)
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    result.rows = frame.height
+    result.load_id = load_id
+    return result
+
+
+def _summary_of(report: Any) -> str:
+    failed = [f.message for f in getattr(report, "failures", [])]
+    head = "; ".join(failed[:3]) + (f"; and {len(failed) - 3} more" if len(failed) > 3 else "")
+    return f"failed validation: {head}" if head else "failed validation"
+
+
+def _check_layout_and_contract(landed: LandedFile, contracts: dict[str, Contract]) -> tuple[Feed, str | None]:
+    problem = landed.layout_problem()
+    if problem:
+        raise FileRejected(problem)
+    feed = FEEDS[landed.feed]
+    if not feed.vendor_scoped:
+        return feed, "UTC"
+    contract = contracts.get(landed.vendor_id)
+    if contract is None:
+        raise FileRejected(
+            f"no contract for vendor {landed.vendor_id!r}: add contracts/{landed.vendor_id}.yaml "
+            "(its timezone is needed to read local timestamps), then replay the file"
+        )
+    return feed, contract.timezone
+
+
+def _check_against_contract(frame: pl.DataFrame, feed: Feed, landed: LandedFile,
+                            contracts: dict[str, Contract]) -> None:
+    if feed.name != "invoices":
+        return
+    contract = contracts[landed.vendor_id]
+    if contract.kind == "in_house":
+        raise FileRejected(f"{landed.vendor_id} is an in-house team (kind: in_house): it sends no invoices")
+    other = frame.filter(pl.col("currency") != contract.currency)["currency"].unique().to_list()
+    if other:
+        raise FileRejected(
+            f"invoice currency {', '.join(map(str, other))} differs from the contract currency {contract.currency}"
+        )
+
+
+def _write_manifest(con: duckdb.DuckDBPyConnection, landed: LandedFile, load_id: str, status: str, rows: int,
+                    reason: str | None, warnings: list[str], now: datetime) -> None:
+    con.execute(
+        "insert into raw.load_manifest (load_id, file_path, file_name, sha256, vendor_id, feed, rows, status,"
+        " reason, warnings, file_mtime, processed_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [load_id, str(landed.path), landed.path.name, landed.sha256, landed.vendor_id, landed.feed, rows, status,
+         reason, "; ".join(warnings) or None, landed.mtime, now],
+    )
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, landed: LandedFile, result: IngestResult,
+                rejected: FileRejected, quarantine_dir: Path) -> IngestResult:
+    """Copy the file beside a reason file, and record it: nothing of it is loaded."""
+    target_dir = quarantine_dir / Path(*landed.parts[:-1]) if len(landed.parts) > 1 else quarantine_dir
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / landed.path.name
+    if target.exists() and target.read_bytes() != landed.path.read_bytes():
+        target = target_dir / f"{landed.sha256[:12]}_{landed.path.name}"
+    shutil.copy2(landed.path, target)
+    now = datetime.now(timezone.utc)
+    reason_text = "\n".join([
+        f"File:      {landed.path}",
+        f"sha256:    {landed.sha256}",
+        f"Vendor:    {landed.vendor_id}",
+        f"Feed:      {landed.feed}",
+        f"When:      {now.isoformat(timespec='seconds')}",
+        "",
+        f"Why it was quarantined: {rejected.reason}",
+        "",
+        *rejected.details,
+        "",
+        "Nothing from this file was loaded. Fix the file (or the contract) and land the corrected file",
+        "under a new name, or run `bpo replay <file>` after correcting a contract.",
+    ])
+    (target_dir / f"{target.name}.reason.txt").write_text(reason_text + "\n", encoding="utf-8")
+    load_id = uuid.uuid4().hex
+    con.begin()
+    try:
+        _write_manifest(con, landed, load_id, "quarantined", 0, rejected.reason, result.warnings, now)
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    result.status = "quarantined"
+    result.reason = rejected.reason
+    result.load_id = load_id
+    result.quarantine_path = str(target)
+    return result

@@ -1,0 +1,38 @@
+"""Salted hashing of customer identifiers.
+
+Clear-text PII never reaches the warehouse: identifiers are replaced by a
+salted sha256 so that repeat contacts can still be matched, and free text is
+dropped. The salt is a secret setting (BPO_PII_SALT); the built-in default
+exists only so the demo runs, and `bpo run` warns when it is in use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import polars as pl
+
+DEMO_SALT = "bpo-warehouse-demo-salt"
+
+
+def pii_salt() -> str:
+    return os.environ.get("BPO_PII_SALT", DEMO_SALT)
+
+
+def using_demo_salt() -> bool:
+    return pii_salt() == DEMO_SALT
+
+
+def salted_sha256(values: pl.Series, salt: str) -> pl.Series:
+    """sha256(salt, value) as hex per value; blanks and nulls become null.
+
+    Polars has no sha256, so each *distinct* value is hashed once in Python
+    (customer keys repeat, which keeps this cheap) and mapped back.
+    """
+    cleaned = values.cast(pl.String).str.strip_chars()
+    cleaned = pl.select(pl.when(cleaned.str.len_chars() > 0).then(cleaned)).to_series()
+    distinct = cleaned.drop_nulls().unique()
+    prefix = (salt + "\x1f").encode("utf-8")
+    hashed = [hashlib.sha256(prefix + v.encode("utf-8")).hexdigest() for v in distinct.to_list()]
+    return cleaned.replace_strict(distinct, hashed, default=None, return_dtype=pl.String)

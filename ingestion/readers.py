@@ -1,0 +1,258 @@
+"""Read a landed file with polars and normalise it to its feed's stored shape.
+
+Reading is format-specific (CSV, CSV.gz, Parquet, JSONL/JSON); everything
+after that is feed-driven: types from `ingestion.feeds`, timestamps to UTC
+(a value without an offset is read in the vendor's timezone), booleans from
+true/false, 1/0, Y/N, money to DECIMAL(18,4), PII hashed or dropped.
+
+Problems that make a file unusable raise `FileRejected` with a reason a human
+can act on; GX validation of the values comes afterwards (expectations/).
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from ingestion.feeds import Feed, stored_columns
+from ingestion.pii import salted_sha256
+
+SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".jsonl", ".json", ".jsonl.gz", ".json.gz")
+MONEY = pl.Decimal(18, 4)
+RATE = pl.Decimal(18, 8)
+_TRUE = ("true", "t", "1", "y", "yes")
+_FALSE = ("false", "f", "0", "n", "no")
+_TS_FORMATS_AWARE = ("%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M%:z")
+_TS_FORMATS_NAIVE = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+MAX_EXAMPLES = 5
+
+
+class FileRejected(Exception):
+    """The file cannot be loaded; `reason` says why in one line, `details` shows evidence."""
+
+    def __init__(self, reason: str, details: list[str] | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details or []
+
+
+@dataclass
+class NormalisedFile:
+    frame: pl.DataFrame  # stored columns + _row_number
+    warnings: list[str] = field(default_factory=list)
+
+
+def file_format(path: Path) -> str | None:
+    name = path.name.lower()
+    for suffix in SUPPORTED_SUFFIXES:
+        if name.endswith(suffix):
+            return suffix
+    return None
+
+
+def read_raw(path: Path) -> pl.DataFrame:
+    """Read a file as landed. CSV columns come back as strings (types are ours to decide)."""
+    fmt = file_format(path)
+    try:
+        if fmt in (".csv", ".csv.gz"):
+            return _read_csv(path, gz=fmt == ".csv.gz")
+        if fmt == ".parquet":
+            return pl.read_parquet(path)
+        if fmt in (".jsonl", ".jsonl.gz", ".json", ".json.gz"):
+            return _read_json(path)
+    except FileRejected:
+        raise
+    except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
+        raise FileRejected(f"the file is not a readable gzip archive ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise FileRejected(f"the file is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise FileRejected(f"the file could not be read as {fmt}: {_first_line(exc)}") from None
+    raise FileRejected(f"unsupported file type {path.name!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def _read_csv(path: Path, gz: bool) -> pl.DataFrame:
+    data = gzip.decompress(path.read_bytes()) if gz else path.read_bytes()
+    if not data.strip():
+        raise FileRejected("the file is empty")
+    data.decode("utf-8")  # strict: polars would silently replace bad bytes
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    header = data.split(b"\n", 1)[0]
+    if b"," not in header and any(sep in header for sep in (b";", b"\t", b"|")):
+        raise FileRejected("the header has no commas: the file seems to use another delimiter (expected ',')")
+    return pl.read_csv(data, infer_schema=False, null_values=[""])
+
+
+def _read_json(path: Path) -> pl.DataFrame:
+    data = path.read_bytes()
+    if path.name.lower().endswith(".gz"):
+        data = gzip.decompress(data)
+    if not data.strip():
+        raise FileRejected("the file is empty")
+    data.decode("utf-8")
+    if data.lstrip().startswith(b"["):
+        return pl.read_json(data, infer_schema_length=None)
+    return pl.read_ndjson(data, infer_schema_length=None)
+
+
+def normalise(raw: pl.DataFrame, feed: Feed, *, vendor_id: str | None, timezone: str | None,
+              salt: str) -> NormalisedFile:
+    """Cast a raw frame to the feed's stored shape; reject what cannot be cast."""
+    warnings: list[str] = []
+    if raw.height == 0:
+        raise FileRejected("the file has a header but no rows")
+    raw = raw.rename({c: c.strip().lower() for c in raw.columns})
+    known = set(feed.column_names) | {"vendor_id"}
+    unknown = [c for c in raw.columns if c not in known]
+    if unknown:
+        warnings.append(f"schema drift: unknown column(s) ignored: {', '.join(unknown)}")
+    missing = [c for c in feed.required_columns if c not in raw.columns]
+    if missing:
+        raise FileRejected(
+            f"missing required column(s): {', '.join(missing)}",
+            [f"columns found: {', '.join(raw.columns)}"],
+        )
+    raw = raw.with_row_index("_row_number", offset=1)
+
+    exprs: list[pl.Expr] = []
+    problems: list[str] = []
+    for col in feed.columns:
+        if col.name not in raw.columns:
+            if col.pii in ("drop",):
+                continue
+            default = pl.lit(col.default) if col.default is not None else pl.lit(None)
+            exprs.append(_cast_absent(default, col.type).alias(col.name))
+            continue
+        exprs.append(_cast(pl.col(col.name), raw.schema[col.name], col.type, timezone).alias(col.name))
+    if feed.vendor_scoped:
+        vendor = pl.col("vendor_id").cast(pl.String).str.strip_chars() if "vendor_id" in raw.columns else pl.lit(vendor_id)
+        exprs.append(vendor.alias("vendor_id"))
+    typed = raw.select(pl.col("_row_number"), *exprs)
+
+    # A value that was present but did not survive the cast is a type error.
+    for col in feed.columns:
+        if col.name not in raw.columns or col.pii:
+            continue
+        present = raw[col.name].cast(pl.String, strict=False).str.strip_chars().str.len_chars() > 0 \
+            if raw.schema[col.name] == pl.String else raw[col.name].is_not_null()
+        bad = raw.filter(present & typed[col.name].is_null())
+        if bad.height:
+            examples = ", ".join(
+                f"row {r}: {v!r}" for r, v in bad.select("_row_number", col.name).head(MAX_EXAMPLES).iter_rows()
+            )
+            problems.append(f"column {col.name}: {bad.height} value(s) are not a valid {_describe(col.type)} ({examples})")
+    if problems:
+        raise FileRejected(f"values of the wrong type in {len(problems)} column(s)", problems)
+
+    # PII: hash, drop or flag; clear text goes no further than this function.
+    pii_exprs = []
+    for col in feed.columns:
+        if col.pii is None or col.name not in typed.columns:
+            continue
+        if col.pii == "hash":
+            typed = typed.with_columns(salted_sha256(typed[col.name], salt).alias(f"{col.name}_hash"))
+        elif col.pii == "flag":
+            pii_exprs.append((pl.col(col.name).str.strip_chars().str.len_chars() > 0).fill_null(False).alias(f"has_{col.name}"))
+    if pii_exprs:
+        typed = typed.with_columns(pii_exprs)
+    for col in feed.columns:
+        if col.pii == "hash" and f"{col.name}_hash" not in typed.columns:
+            typed = typed.with_columns(pl.lit(None, pl.String).alias(f"{col.name}_hash"))
+        if col.pii == "flag" and f"has_{col.name}" not in typed.columns:
+            typed = typed.with_columns(pl.lit(False).alias(f"has_{col.name}"))
+    frame = typed.select(*stored_columns(feed), "_row_number")
+    return NormalisedFile(frame=frame, warnings=warnings)
+
+
+def _describe(kind: str) -> str:
+    return {
+        "int": "whole number",
+        "bool": "boolean (true/false, 1/0, Y/N)",
+        "timestamp": "ISO 8601 timestamp (or a local time that exists in the vendor's timezone)",
+        "date": "date (YYYY-MM-DD)",
+        "decimal": "decimal number",
+        "rate": "decimal number",
+        "string": "text",
+    }[kind]
+
+
+def _cast_absent(expr: pl.Expr, kind: str) -> pl.Expr:
+    return {
+        "string": expr.cast(pl.String),
+        "int": expr.cast(pl.Int64),
+        "bool": expr.cast(pl.Boolean),
+        "timestamp": expr.cast(pl.Datetime("us", "UTC")),
+        "date": expr.cast(pl.Date),
+        "decimal": expr.cast(MONEY),
+        "rate": expr.cast(RATE),
+    }[kind]
+
+
+def _cast(expr: pl.Expr, dtype: pl.DataType, kind: str, timezone: str | None) -> pl.Expr:
+    if kind == "timestamp":
+        return _timestamp(expr, dtype, timezone)
+    if kind == "date":
+        if dtype == pl.Date:
+            return expr
+        if isinstance(dtype, pl.Datetime):
+            return expr.dt.date()
+        return expr.cast(pl.String).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    if dtype == pl.Null:
+        return _cast_absent(expr, kind)
+    text = expr.cast(pl.String, strict=False).str.strip_chars()
+    if kind == "string":
+        return pl.when(text.str.len_chars() > 0).then(text)
+    if kind == "int":
+        if dtype.is_integer():
+            return expr.cast(pl.Int64)
+        # "12" and "12.0" are whole numbers; "12.5" is not.
+        as_float = text.cast(pl.Float64, strict=False)
+        return pl.when(as_float == as_float.round(0)).then(as_float).cast(pl.Int64, strict=False)
+    if kind == "bool":
+        if dtype == pl.Boolean:
+            return expr
+        low = text.str.to_lowercase()
+        return pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False).otherwise(None)
+    if kind in ("decimal", "rate"):
+        target = MONEY if kind == "decimal" else RATE
+        if isinstance(dtype, pl.Decimal):
+            return expr.cast(target, strict=False)
+        return text.cast(target, strict=False)
+    raise ValueError(kind)
+
+
+def _timestamp(expr: pl.Expr, dtype: pl.DataType, timezone: str | None) -> pl.Expr:
+    local_tz = timezone or "UTC"
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is None:
+            local = expr.dt.replace_time_zone(local_tz, ambiguous="earliest", non_existent="null")
+            return local.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+        return expr.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+    if dtype == pl.Date:
+        return expr.cast(pl.Datetime("us")).dt.replace_time_zone(local_tz).dt.convert_time_zone("UTC")
+    text = (
+        expr.cast(pl.String, strict=False)
+        .str.strip_chars()
+        .str.replace(r"^(\d{4}-\d{2}-\d{2})[T ]", "${1} ")
+        .str.replace(r"(?i)z$", "+00:00")
+        .str.replace(r"([+-]\d{2})(\d{2})$", "${1}:${2}")
+    )
+    aware = pl.coalesce(
+        [text.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC") for f in _TS_FORMATS_AWARE]
+    )
+    naive = pl.coalesce([text.str.to_datetime(f, strict=False, time_unit="us") for f in _TS_FORMATS_NAIVE])
+    # Ambiguous local times (the repeated hour when clocks go back) take the
+    # first occurrence; times that do not exist locally become null and are
+    # reported as invalid by the type check.
+    naive_utc = naive.dt.replace_time_zone(local_tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+    return pl.when(text.str.contains(r"[+-]\d{2}:\d{2}$")).then(aware).otherwise(naive_utc)

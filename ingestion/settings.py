@@ -1,0 +1,41 @@
+"""Where things are: one settings object shared by `bpo`, Dagster and tests.
+
+Every value can be set by an environment variable (BPO_WAREHOUSE, ...) or
+on the command line; defaults suit a project checkout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BPO_", extra="ignore")
+
+    landing: Path = Field(default=Path("landing"), description="landing zone root")
+    contracts: Path = Field(default=Path("contracts"), description="folder of <vendor_id>.yaml contracts")
+    warehouse: Path = Field(default=Path("warehouse/warehouse.duckdb"), description="DuckDB warehouse file")
+    quarantine: Path | None = Field(default=None, description="default: <warehouse folder>/quarantine")
+    published: Path | None = Field(default=None, description="read-only copy for BI; default: <warehouse folder>/published.duckdb")
+    reporting_currency: str = "USD"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.quarantine or self.warehouse.parent / "quarantine"
+
+    @property
+    def published_path(self) -> Path:
+        return self.published or self.warehouse.parent / "published.duckdb"
+
+    def resolved(self) -> Settings:
+        """Absolute paths, so that dbt (run from its own folder) sees the same files."""
+        return self.model_copy(update={
+            "landing": self.landing.resolve(),
+            "contracts": self.contracts.resolve(),
+            "warehouse": self.warehouse.resolve(),
+            "quarantine": self.quarantine_dir.resolve(),
+            "published": self.published_path.resolve(),
+        })

@@ -1,0 +1,132 @@
+"""Assets: contracts → landed files into raw.* → dbt models → published copy."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from ingestion.batch import ingest
+from ingestion.feeds import FEEDS
+from ingestion.loader import sync_contracts
+from ingestion.warehouse import connect
+from orchestration.publish import publish_marts
+from orchestration.resources import GreatExpectationsResource, WarehouseResource
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+CONTRACT_TABLES = ("contracts", "contract_versions", "contract_pricing", "contract_pricing_tiers", "contract_sla")
+RAW_FEED_TABLES = {feed.table: feed.name for feed in FEEDS.values()}
+WAREHOUSE_POOL = "duckdb_warehouse"  # one writer at a time (DuckDB's file lock)
+
+
+def raw_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", table])
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(raw_key(t), group_name="raw", description=f"raw.{t}, from contracts/*.yaml")
+           for t in CONTRACT_TABLES],
+    pool=WAREHOUSE_POOL,
+)
+def contracts(warehouse: WarehouseResource):
+    """Validate every contract YAML and replace raw.contract* with it (one transaction)."""
+    s = warehouse.settings
+    with connect(s.warehouse) as con:
+        loaded = sync_contracts(con, s.contracts)
+    for table in CONTRACT_TABLES:
+        yield dg.MaterializeResult(asset_key=raw_key(table), metadata={"vendors": len(loaded)})
+
+
+class IngestConfig(dg.Config):
+    paths: list[str] = []  # files to process; empty = every pending file in the landing zone
+    replay: bool = False  # process a previously quarantined file again
+
+
+@dg.multi_asset(
+    specs=[
+        *[dg.AssetSpec(raw_key(t), group_name="raw", skippable=True, deps=[raw_key("contracts")],
+                       description=f"raw.{t}: {n} feed rows, one transaction per landed file")
+          for t, n in RAW_FEED_TABLES.items()],
+        dg.AssetSpec(raw_key("load_manifest"), group_name="raw", skippable=True,
+                     description="One row per landed file: loaded or quarantined, with the reason"),
+    ],
+    pool=WAREHOUSE_POOL,
+)
+def landed_files(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource,
+                 great_expectations: GreatExpectationsResource):
+    """Read, normalise, validate (GX) and load landed files, or quarantine them with a reason."""
+    results = ingest(warehouse.settings, great_expectations.validate, config.paths or None, replay=config.replay)
+    for r in results:
+        if r.status == "quarantined":
+            context.log.warning(f"quarantined {r.file}: {r.reason}")
+        elif r.status == "duplicate":
+            context.log.info(f"skipped {r.file}: {r.reason}")
+        for w in r.warnings:
+            context.log.warning(f"{r.file}: {w}")
+    touched = {r.feed for r in results if r.status == "loaded"}
+    for table, feed in RAW_FEED_TABLES.items():
+        if feed in touched:
+            files = [r for r in results if r.feed == feed and r.status == "loaded"]
+            yield dg.MaterializeResult(
+                asset_key=raw_key(table),
+                metadata={
+                    "files": len(files),
+                    "rows": sum(r.rows for r in files),
+                    "validation": dg.MetadataValue.json([r.validation for r in files if r.validation]),
+                },
+            )
+    yield dg.MaterializeResult(
+        asset_key=raw_key("load_manifest"),
+        metadata={
+            "loaded": sum(r.status == "loaded" for r in results),
+            "quarantined": sum(r.status == "quarantined" for r in results),
+            "duplicates": sum(r.status == "duplicate" for r in results),
+            "results": dg.MetadataValue.json([r.__dict__ for r in results]),
+        },
+    )
+
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
+
+
+def ensure_dbt_manifest(project: DbtProject = dbt_project) -> Path:
+    """Parse the dbt project when its manifest is missing or older than a model file."""
+    manifest = project.manifest_path
+    sources = [p for p in project.project_dir.rglob("*") if p.suffix in (".sql", ".yml", ".yaml")
+               and "target" not in p.relative_to(project.project_dir).parts]
+    if not manifest.exists() or any(p.stat().st_mtime > manifest.stat().st_mtime for p in sources):
+        project.preparer.prepare(project)
+    return manifest
+
+
+class WarehouseDbtTranslator(DagsterDbtTranslator):
+    """Models are keyed <schema>/<name> (staging/stg_interactions, marts/sla_compliance);
+    sources keep dbt's default raw/<table>, which are the keys of the ingestion assets."""
+
+    def get_asset_key(self, dbt_resource_props) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props.get("schema")
+        return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props) -> str | None:
+        return dbt_resource_props.get("config", {}).get("schema") or "dbt"
+
+
+@dbt_assets(manifest=ensure_dbt_manifest(), project=dbt_project, dagster_dbt_translator=WarehouseDbtTranslator(),
+            pool=WAREHOUSE_POOL)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """dbt build: staging views, intermediate models and marts, with dbt tests as asset checks."""
+    os.environ["BPO_WAREHOUSE"] = warehouse.warehouse  # read by dbt_project/profiles.yml
+    vars_arg = f"{{reporting_currency: {warehouse.reporting_currency}}}"
+    yield from dbt.cli(["build", "--vars", vars_arg], context=context).stream()
+
+
+@dg.asset(deps=[dbt_models], group_name="serving", pool=WAREHOUSE_POOL)
+def published_marts(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """The marts, copied to a read-only DuckDB file for BI and swapped in atomically."""
+    info = publish_marts(Path(warehouse.warehouse), Path(warehouse.published))
+    return dg.MaterializeResult(metadata={"build_id": info["build_id"], "path": info["path"],
+                                          "tables": len(info["tables"])})

@@ -1,0 +1,156 @@
+"""`bpo`: the command line. Each command calls the same code the Dagster assets call."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="bpo-warehouse: contact-centre outsourcing data, validated and modelled.",
+                  no_args_is_help=True, pretty_exceptions_show_locals=False)
+console = Console()
+err = Console(stderr=True)
+
+LandingOpt = Annotated[Path, typer.Option("--landing", help="landing zone root", envvar="BPO_LANDING")]
+ContractsOpt = Annotated[Path, typer.Option("--contracts", help="contracts folder", envvar="BPO_CONTRACTS")]
+WarehouseOpt = Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file", envvar="BPO_WAREHOUSE")]
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="output folder (landing/, contracts/, ground_truth.json)")],
+    vendors: Annotated[int, typer.Option("--vendors", min=1, max=3, help="number of outsourcers (plus the in-house team)")] = 3,
+    months: Annotated[int, typer.Option("--months", min=1, max=24)] = 3,
+    seed: Annotated[int, typer.Option("--seed")] = 42,
+    scale: Annotated[int, typer.Option("--scale", min=100, help="total interactions across vendors and months")] = 20000,
+) -> None:
+    """Generate a realistic synthetic data set with a ground-truth manifest of injected defects."""
+    from ingestion.generator import generate as run_generator
+
+    truth = run_generator(out, outsourcers=vendors, months=months, seed=seed, scale=scale)
+    console.print(f"[green]generated[/] {sum(truth['counts']['interactions'].values()):,} interactions, "
+                  f"{len(truth['defects'])} injected invoice defects → {out}")
+    console.print(f"  landing zone: {out / 'landing'}\n  contracts:    {out / 'contracts'}\n"
+                  f"  ground truth: {out / 'ground_truth.json'}")
+
+
+def _execute(settings, paths: list[str] | None = None, replay: bool = False):
+    """Run the pipeline job in-process with the given settings; return (ok, ingest results)."""
+    from ingestion.contracts import ContractError
+    from orchestration.definitions import PIPELINE_JOB, build_definitions
+
+    os.environ.setdefault("DAGSTER_HOME", str(settings.resolved().warehouse.parent / ".dagster"))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    import dagster as dg
+
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(PIPELINE_JOB)
+    run_config = {"ops": {"landed_files": {"config": {"paths": paths or [], "replay": replay}}}}
+    try:
+        result = job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
+                                        raise_on_error=False)
+    except ContractError as exc:
+        err.print(f"[red]contract error[/]\n{exc}")
+        return False, []
+    results = []
+    for event in result.get_asset_materialization_events():
+        mat = event.asset_materialization
+        if mat.asset_key.path == ["raw", "load_manifest"]:
+            results = mat.metadata["results"].value
+    if not result.success:
+        for event in result.all_events:
+            if event.is_failure and event.event_specific_data is not None:
+                error = getattr(event.event_specific_data, "error", None)
+                if error is not None:
+                    err.print(f"[red]{event.step_key} failed:[/] {error.message.strip()[:4000]}")
+    return result.success, results
+
+
+def _print_results(results: list[dict]) -> None:
+    table = Table(title="Landed files")
+    for col in ("file", "status", "rows", "reason / warnings"):
+        table.add_column(col)
+    for r in results:
+        colour = {"loaded": "green", "quarantined": "yellow", "duplicate": "dim"}.get(r["status"], "white")
+        note = r.get("reason") or "; ".join(r.get("warnings") or [])
+        table.add_row(Path(r["file"]).name, f"[{colour}]{r['status']}[/]", str(r["rows"]), note or "")
+    console.print(table)
+
+
+@app.command()
+def run(landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt,
+        quarantine: Annotated[Path | None, typer.Option(help="default: <warehouse folder>/quarantine")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False) -> None:
+    """Process every pending landed file once, build the marts, publish them. Exit 0 when clean."""
+    from ingestion.settings import Settings
+
+    settings = Settings(landing=landing, contracts=contracts, warehouse=warehouse, quarantine=quarantine)
+    ok, results = _execute(settings)
+    if not quiet:
+        _print_results(results)
+    if not ok:
+        err.print("[red]the run failed[/]; nothing partial was kept (each file is one transaction)")
+        raise typer.Exit(1)
+    console.print(f"warehouse: {settings.warehouse}   published copy for BI: {settings.published_path}")
+
+
+@app.command()
+def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (replaced)")] = Path("demo"),
+         scale: Annotated[int, typer.Option("--scale")] = 20000) -> None:
+    """Generate a multi-vendor data set, run the whole pipeline, summarise every mart."""
+    from ingestion.settings import Settings
+
+    if out.exists():
+        shutil.rmtree(out)
+    generate(out=out, vendors=3, months=3, seed=42, scale=scale)
+    settings = Settings(landing=out / "landing", contracts=out / "contracts",
+                        warehouse=out / "warehouse" / "warehouse.duckdb")
+    console.print("[bold]running the pipeline[/] (contracts → validate + load → dbt build → publish) ...")
+    ok, results = _execute(settings)
+    _print_results(results)
+    if not ok:
+        raise typer.Exit(1)
+    from orchestration.report import print_mart_summary
+
+    print_mart_summary(console, settings.resolved().published_path)
+    console.print(f"\n[bold]warehouse[/]: {settings.warehouse.resolve()}\n"
+                  f"[bold]published copy for BI[/] (read-only): {settings.resolved().published_path}\n"
+                  f"[bold]quarantine[/]: {settings.resolved().quarantine_dir}\n"
+                  f"[bold]ground truth[/]: {(out / 'ground_truth.json').resolve()}")
+
+
+@app.command()
+def status(warehouse: WarehouseOpt, landing: Annotated[Path | None, typer.Option("--landing", envvar="BPO_LANDING")] = None) -> None:
+    """List loaded and quarantined files with reasons (and pending ones, given --landing)."""
+    from ingestion.landing import scan_landing
+    from ingestion.warehouse import connect
+
+    table = Table(title=f"Files in {warehouse}")
+    for col in ("processed", "vendor", "feed", "file", "status", "rows", "reason"):
+        table.add_column(col)
+    with connect(warehouse, read_only=True) as con:
+        rows = con.execute("select processed_at, vendor_id, feed, file_name, status, rows, reason, sha256 "
+                           "from raw.load_manifest order by processed_at").fetchall()
+    shas = set()
+    for processed_at, vendor, feed, name, st, n, reason, sha in rows:
+        shas.add(sha)
+        table.add_row(f"{processed_at:%Y-%m-%d %H:%M}", vendor or "", feed or "", name, st, str(n), reason or "")
+    if landing is not None:
+        for f in scan_landing(landing):
+            if f.sha256 not in shas:
+                table.add_row("", f.vendor_id or "", f.feed or "", f.path.name, "pending", "", "")
+    console.print(table)
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,57 @@
+"""A short, readable summary of each mart, read from the published copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+# mart -> query giving a small summary table (all marts are listed; missing ones are reported)
+SUMMARIES: dict[str, str] = {
+    "sla_compliance": """
+        select vendor_id, strftime(period_month, '%Y-%m') as month,
+               count(*) filter (where met) as met, count(*) filter (where not met) as missed,
+               count(*) filter (where met is null) as no_data,
+               round(sum(credit_due_amount), 2) as credit_due, any_value(currency) as currency
+        from marts.sla_compliance group by all order by all""",
+    "sla_interval": """
+        select vendor_id, channel, count(*) as intervals, sum(offered) as offered,
+               round(sum(answered_within_threshold) / nullif(sum(offered), 0), 3) as answered_within_share
+        from marts.sla_interval group by all order by all""",
+    "cost_to_serve": """
+        select vendor_id, channel, strftime(period_month, '%Y-%m') as month, handled_contacts,
+               round(net_cost_reporting, 2) as net_cost_usd, round(cost_per_contact, 2) as per_contact_usd
+        from marts.cost_to_serve order by all""",
+    "unforeseen_costs": """
+        select vendor_id, finding, count(*) as findings, round(sum(amount_at_risk_reporting), 2) as at_risk_usd
+        from marts.unforeseen_costs group by all order by all""",
+    "vendor_scorecard": """
+        select strftime(period_month, '%Y-%m') as month, rank, vendor_id, kind,
+               sla_met || '/' || sla_total as slas_met, round(csat_top2box, 3) as csat, round(cost_per_contact, 2) as per_contact_usd,
+               round(amount_at_risk, 2) as at_risk_usd
+        from marts.vendor_scorecard order by month, rank""",
+}
+
+
+def print_mart_summary(console: Console, database: Path) -> None:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        for mart, sql in SUMMARIES.items():
+            try:
+                cur = con.execute(sql)
+            except duckdb.Error as exc:
+                console.print(f"[yellow]marts.{mart}: not available ({str(exc).splitlines()[0]})[/]")
+                continue
+            rows = cur.fetchall()
+            table = Table(title=f"marts.{mart}", title_justify="left")
+            for d in cur.description:
+                table.add_column(d[0])
+            for r in rows[:24]:
+                table.add_row(*["" if v is None else str(v) for v in r])
+            if len(rows) > 24:
+                table.caption = f"... {len(rows) - 24} more rows"
+            console.print(table)
+    finally:
+        con.close()

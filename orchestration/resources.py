@@ -1,0 +1,42 @@
+"""Dagster resources: where the warehouse and its inputs are, and the GX validator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from ingestion.settings import Settings
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Paths of the landing zone, contracts, warehouse, quarantine and published copy."""
+
+    landing: str
+    contracts: str
+    warehouse: str
+    quarantine: str
+    published: str
+    reporting_currency: str = "USD"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WarehouseResource:
+        s = settings.resolved()
+        return cls(landing=str(s.landing), contracts=str(s.contracts), warehouse=str(s.warehouse),
+                   quarantine=str(s.quarantine), published=str(s.published),
+                   reporting_currency=s.reporting_currency)
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(landing=Path(self.landing), contracts=Path(self.contracts), warehouse=Path(self.warehouse),
+                        quarantine=Path(self.quarantine), published=Path(self.published),
+                        reporting_currency=self.reporting_currency)
+
+
+class GreatExpectationsResource(dg.ConfigurableResource):
+    """The GX validator, built once per process (importing GX alone costs seconds)."""
+
+    def validate(self, feed: str, frame, vendor_id: str | None):
+        from expectations.runner import get_validator
+
+        return get_validator().validate(feed=feed, frame=frame, vendor_id=vendor_id)
