@@ -126,6 +126,7 @@ def normalise(raw: pl.DataFrame, feed: Feed, *, vendor_id: str | None, timezone:
 
     exprs: list[pl.Expr] = []
     problems: list[str] = []
+    bad_columns: list[str] = []
     for col in feed.columns:
         if col.name not in raw.columns:
             if col.pii in ("drop",):
@@ -150,9 +151,10 @@ def normalise(raw: pl.DataFrame, feed: Feed, *, vendor_id: str | None, timezone:
             examples = ", ".join(
                 f"row {r}: {v!r}" for r, v in bad.select("_row_number", col.name).head(MAX_EXAMPLES).iter_rows()
             )
+            bad_columns.append(col.name)
             problems.append(f"column {col.name}: {bad.height} value(s) are not a valid {_describe(col.type)} ({examples})")
     if problems:
-        raise FileRejected(f"values of the wrong type in {len(problems)} column(s)", problems)
+        raise FileRejected(f"values of the wrong type in column(s) {', '.join(bad_columns)}", problems)
 
     # PII: hash, drop or flag; clear text goes no further than this function.
     pii_exprs = []

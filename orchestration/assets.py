@@ -1,8 +1,8 @@
 """Assets: contracts → landed files into raw.* → dbt models → published copy."""
 
-from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -18,6 +18,8 @@ from orchestration.resources import GreatExpectationsResource, WarehouseResource
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 CONTRACT_TABLES = ("contracts", "contract_versions", "contract_pricing", "contract_pricing_tiers", "contract_sla")
 RAW_FEED_TABLES = {feed.table: feed.name for feed in FEEDS.values()}
+# dbt from this environment, whether or not the venv is on PATH
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 WAREHOUSE_POOL = "duckdb_warehouse"  # one writer at a time (DuckDB's file lock)
 
 
@@ -97,7 +99,7 @@ def ensure_dbt_manifest(project: DbtProject = dbt_project) -> Path:
     sources = [p for p in project.project_dir.rglob("*") if p.suffix in (".sql", ".yml", ".yaml")
                and "target" not in p.relative_to(project.project_dir).parts]
     if not manifest.exists() or any(p.stat().st_mtime > manifest.stat().st_mtime for p in sources):
-        project.preparer.prepare(project)
+        DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(["parse", "--quiet"], target_path=manifest.parent).wait()
     return manifest
 
 

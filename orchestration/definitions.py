@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from ingestion.settings import Settings
-from orchestration.assets import contracts, dbt_models, dbt_project, landed_files, published_marts
+from orchestration.assets import DBT_EXECUTABLE, contracts, dbt_models, dbt_project, landed_files, published_marts
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
 from orchestration.sensors import build_landing_sensor
 
@@ -33,7 +33,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         resources={
             "warehouse": WarehouseResource.from_settings(settings),
             "great_expectations": GreatExpectationsResource(),
-            "dbt": DbtCliResource(project_dir=dbt_project),
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
         },
     )
 

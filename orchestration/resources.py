@@ -1,6 +1,5 @@
 """Dagster resources: where the warehouse and its inputs are, and the GX validator."""
 
-from __future__ import annotations
 
 from pathlib import Path
 
@@ -20,7 +19,7 @@ class WarehouseResource(dg.ConfigurableResource):
     reporting_currency: str = "USD"
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> WarehouseResource:
+    def from_settings(cls, settings: Settings) -> "WarehouseResource":
         s = settings.resolved()
         return cls(landing=str(s.landing), contracts=str(s.contracts), warehouse=str(s.warehouse),
                    quarantine=str(s.quarantine), published=str(s.published),
