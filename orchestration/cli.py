@@ -126,6 +126,19 @@ def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (r
 
 
 @app.command()
+def replay(file: Annotated[Path, typer.Argument(help="the landed file (in the landing zone) to process again")],
+           landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt) -> None:
+    """Process a quarantined file again, e.g. after its contract was corrected."""
+    from ingestion.settings import Settings
+
+    settings = Settings(landing=landing, contracts=contracts, warehouse=warehouse)
+    ok, results = _execute(settings, paths=[str(file)], replay=True)
+    _print_results(results)
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command()
 def status(warehouse: WarehouseOpt, landing: Annotated[Path | None, typer.Option("--landing", envvar="BPO_LANDING")] = None) -> None:
     """List loaded and quarantined files with reasons (and pending ones, given --landing)."""
     from ingestion.landing import scan_landing
