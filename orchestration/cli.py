@@ -59,8 +59,7 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False):
         err.print(f"[red]contract error[/]\n{exc}")
         return False, []
     results = []
-    for event in result.get_asset_materialization_events():
-        mat = event.asset_materialization
+    for mat in result.asset_materializations_for_node("landed_files"):
         if mat.asset_key.path == ["raw", "load_manifest"]:
             results = mat.metadata["results"].value
     if not result.success:

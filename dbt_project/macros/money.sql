@@ -1,0 +1,54 @@
+{#- Exact decimal helpers. DuckDB turns decimal / decimal into DOUBLE, and
+    money must never become a float, so division and rounding are done on
+    scaled integers (HUGEINT). Rounding is half-even (banker's), like Python's
+    Decimal.quantize default, so the generator's ground truth and dbt agree
+    on ties. Inputs may carry at most 12 decimals. -#}
+
+{%- macro _unit(places) -%}
+{%- if places == 0 -%}cast(1 as decimal(38,0)){%- else -%}cast('0.{{ "0" * (places - 1) }}1' as decimal(38,{{ places }})){%- endif -%}
+{%- endmacro -%}
+
+{#- Round a DECIMAL expression half-even to `places` decimals -> DECIMAL(38, places). -#}
+{% macro round_half_even(x, places=4) -%}
+{%- set s = 10 ** (12 - places) -%}
+{%- set n = "abs(cast(cast((" ~ x ~ ") as decimal(38,12)) * 1000000000000 as hugeint))" -%}
+(case when ({{ x }}) < 0 then -1 else 1 end
+    * cast(
+        ({{ n }} // {{ s }})
+        + case
+            when 2 * ({{ n }} % {{ s }}) > {{ s }} then 1
+            when 2 * ({{ n }} % {{ s }}) = {{ s }} and ({{ n }} // {{ s }}) % 2 = 1 then 1
+            else 0
+          end
+      as decimal(38,0))
+    * {{ _unit(places) }})
+{%- endmacro %}
+
+{#- num / den rounded half-even to `places` decimals -> DECIMAL(38, places);
+    null when den is 0 or null. num and den: DECIMAL (scale <= 12) or integer. -#}
+{% macro decimal_div(num, den, places=4) -%}
+{%- set a = "abs(cast(cast((" ~ num ~ ") as decimal(38,12)) * 1000000000000 as hugeint))" -%}
+{%- set b = "abs(cast(cast((" ~ den ~ ") as decimal(38,12)) * 1000000000000 as hugeint))" -%}
+{%- set a_scaled = "(" ~ a ~ " * " ~ (10 ** places) ~ ")" -%}
+(case when ({{ den }}) is null or ({{ den }}) = 0 or ({{ num }}) is null then null else
+    (case when (({{ num }}) < 0) <> (({{ den }}) < 0) then -1 else 1 end)
+    * cast(
+        ({{ a_scaled }} // {{ b }})
+        + case
+            when 2 * ({{ a_scaled }} % {{ b }}) > {{ b }} then 1
+            when 2 * ({{ a_scaled }} % {{ b }}) = {{ b }} and ({{ a_scaled }} // {{ b }}) % 2 = 1 then 1
+            else 0
+          end
+      as decimal(38,0))
+    * {{ _unit(places) }}
+end)
+{%- endmacro %}
+
+{#- Presentation helpers for the plain-English `detail` texts. -#}
+{% macro fmt_money(x) -%}
+coalesce(cast({{ round_half_even(x, 2) }} as varchar), '?')
+{%- endmacro %}
+
+{% macro fmt_num(x) -%}
+coalesce(rtrim(rtrim(cast(cast(({{ x }}) as decimal(38,4)) as varchar), '0'), '.'), '?')
+{%- endmacro %}

@@ -1,0 +1,70 @@
+{{ config(materialized='table') }}
+-- Spine: one row per vendor × contract month that has any data (interactions,
+-- customer surveys, agent surveys or invoice lines), with the contract version
+-- in force: the version whose [effective_from, effective_to] (inclusive, null =
+-- open-ended) covers the month's first day (DEVELOPERS.md). version_id is null
+-- when no version covers the month.
+-- Months: interactions and customer surveys by the interaction's contract
+-- month (arrived_at in the vendor's timezone), agent surveys by responded_at
+-- in the vendor's timezone, invoices by date_trunc('month', period_start).
+with activity as (
+    select vendor_id, period_month, 'interactions' as source
+    from {{ ref('int_interaction_facts') }}
+
+    union all
+
+    select i.vendor_id, i.period_month, 'surveys' as source
+    from {{ ref('stg_surveys') }} as s
+    join {{ ref('int_interaction_facts') }} as i
+        on i.vendor_id = s.vendor_id and i.interaction_id = s.interaction_id
+
+    union all
+
+    select vendor_id, period_month, 'agent_surveys' as source
+    from {{ ref('stg_agent_surveys') }}
+    where period_month is not null
+
+    union all
+
+    select vendor_id, period_month, 'invoice_lines' as source
+    from {{ ref('stg_invoice_lines') }}
+),
+
+months as (
+    select
+        vendor_id,
+        period_month,
+        count(*) filter (where source = 'interactions') as interaction_count,
+        count(*) filter (where source = 'surveys') as survey_count,
+        count(*) filter (where source = 'agent_surveys') as agent_survey_count,
+        count(*) filter (where source = 'invoice_lines') as invoice_line_count
+    from activity
+    group by vendor_id, period_month
+)
+
+select
+    m.vendor_id,
+    m.period_month,
+    v.version_id,
+    v.effective_from as version_effective_from,
+    v.effective_to as version_effective_to,
+    v.service_credit_cap_pct,
+    c.kind,
+    c.timezone,
+    c.currency as contract_currency,
+    m.interaction_count,
+    m.survey_count,
+    m.agent_survey_count,
+    m.invoice_line_count,
+    (m.interaction_count + m.survey_count + m.agent_survey_count) > 0 as has_kpi_data
+from months as m
+left join {{ ref('stg_contracts') }} as c
+    on c.vendor_id = m.vendor_id
+left join {{ ref('stg_contract_versions') }} as v
+    on v.vendor_id = m.vendor_id
+    and m.period_month >= v.effective_from
+    and (v.effective_to is null or m.period_month <= v.effective_to)
+-- versions must not overlap (contract validation); if they ever do, the later one wins
+qualify row_number() over (
+    partition by m.vendor_id, m.period_month order by v.effective_from desc nulls last
+) = 1

@@ -1,0 +1,83 @@
+-- Every cost that cost-to-serve spreads over channels, before allocation, one
+-- row per source item, in the currency it was billed / budgeted in:
+--   * outsourcers: latest-revision invoice lines except tax; service_credit
+--     lines are credits applied (negative amounts), everything else is
+--     invoiced (including off-contract, duplicate and pass-through lines:
+--     cost-to-serve is what was invoiced; disputes live in unforeseen_costs).
+--     FX: the invoice's rate (latest rate_date on or before period_end).
+--   * in-house teams (kind in_house): the monthly_cost_base of the contract
+--     version in force for each month with interactions, in contract
+--     currency, converted at the latest rate on or before the month's last day.
+-- channel null = to be allocated by handle minutes.
+with invoice_lines as (
+    select
+        l.vendor_id,
+        l.period_month,
+        l.channel,
+        'invoice' as cost_source,
+        case when l.category = 'service_credit' then 'credit' else 'fee' end as cost_kind,
+        l.invoice_id,
+        l.line_id,
+        l.currency,
+        cast(l.amount as decimal(38,4)) as amount,
+        fx.fx_rate
+    from {{ ref('int_invoice_lines_in_force') }} as l
+    left join {{ ref('int_fx_invoice_rates') }} as fx
+        on fx.vendor_id = l.vendor_id
+        and fx.invoice_id = l.invoice_id
+    where l.category <> 'tax'
+),
+
+in_house_months as (
+    select distinct i.vendor_id, i.period_month
+    from {{ ref('stg_interactions') }} as i
+    join {{ ref('stg_contracts') }} as c
+        on c.vendor_id = i.vendor_id
+    where c.kind = 'in_house'
+),
+
+cost_base as (
+    select
+        m.vendor_id,
+        m.period_month,
+        cast(m.period_month + interval 1 month - interval 1 day as date) as month_end,
+        v.version_id,
+        upper(v.contract_currency) as currency,
+        cast(v.monthly_cost_base as decimal(38,4)) as amount
+    from in_house_months as m
+    join {{ ref('stg_contract_versions') }} as v
+        on v.vendor_id = m.vendor_id
+        and m.period_month >= v.effective_from
+        and (v.effective_to is null or m.period_month <= v.effective_to)
+    where v.monthly_cost_base is not null
+),
+
+cost_base_fx as (
+    select
+        b.*,
+        cast(
+            case
+                when f.rate_to_reporting is not null then f.rate_to_reporting
+                when b.currency = '{{ var("reporting_currency") }}' then 1
+            end
+        as decimal(18,8)) as fx_rate
+    from cost_base as b
+    asof left join {{ ref('stg_fx_rates') }} as f
+        on f.currency = b.currency
+        and b.month_end >= f.rate_date
+)
+
+select * from invoice_lines
+union all
+select
+    vendor_id,
+    period_month,
+    cast(null as varchar) as channel,
+    'cost_base' as cost_source,
+    'fee' as cost_kind,
+    cast(null as varchar) as invoice_id,
+    version_id as line_id,
+    currency,
+    amount,
+    fx_rate
+from cost_base_fx

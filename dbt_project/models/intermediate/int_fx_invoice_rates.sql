@@ -1,0 +1,28 @@
+-- The FX rate of each invoice: the fx_rates rate of the latest rate_date on or
+-- before the invoice's period_end, for the invoice currency (domain.md).
+-- The reporting currency converts at 1 when the feed has no row for it.
+-- A currency with no rate on or before period_end gets a null fx_rate here;
+-- the test assert_fx_rate_for_every_invoice fails the build in that case.
+with invoices as (
+    select distinct vendor_id, invoice_id, revision, upper(currency) as currency, period_end
+    from {{ ref('stg_invoice_lines') }}
+)
+
+select
+    i.vendor_id,
+    i.invoice_id,
+    i.revision,
+    i.currency,
+    i.period_end,
+    '{{ var("reporting_currency") }}' as reporting_currency,
+    f.rate_date,
+    cast(
+        case
+            when f.rate_to_reporting is not null then f.rate_to_reporting
+            when i.currency = '{{ var("reporting_currency") }}' then 1
+        end
+    as decimal(18,8)) as fx_rate
+from invoices as i
+asof left join {{ ref('stg_fx_rates') }} as f
+    on f.currency = i.currency
+    and i.period_end >= f.rate_date

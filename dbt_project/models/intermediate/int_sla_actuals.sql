@@ -1,0 +1,206 @@
+-- One row per vendor × contract month × SLA line of the version in force,
+-- with the counts behind the metric, the actual and its sample size
+-- (domain.md § KPIs). Every parameter comes from the SLA line (threshold,
+-- resolved short_abandon_seconds, abandons treatment, repeat window).
+-- Months evaluated: every vendor × contract month with interaction or survey
+-- data and a version in force (int_contract_months).
+-- An SLA line with a null channel / queue covers all channels / queues.
+-- ESAT / eNPS lines: agent surveys carry a site, not a channel or queue, so
+-- they are evaluated on all the vendor's agent surveys of the month
+-- (responded_at in the vendor's timezone).
+{% set contact_metrics = ['service_level', 'asa_seconds', 'aht_seconds', 'abandon_rate', 'transfer_rate', 'complaint_rate', 'fcr_rate'] %}
+{% set survey_metrics = ['csat_top2box', 'nps'] %}
+{% set agent_metrics = ['esat_top2box', 'enps'] %}
+
+with months as (
+    select *
+    from {{ ref('int_contract_months') }}
+    where version_id is not null and has_kpi_data
+),
+
+lines as (
+    select
+        m.vendor_id,
+        m.period_month,
+        m.version_id,
+        s.sla_line,
+        s.metric,
+        s.channel,
+        s.queue,
+        s.target,
+        -- only the parameters the metric uses (resolved defaults from staging)
+        case when s.metric = 'service_level' then s.threshold_seconds end as threshold_seconds,
+        case when s.metric in ('service_level', 'abandon_rate') then s.short_abandon_seconds end as short_abandon_seconds,
+        case when s.metric = 'service_level' then s.abandons end as abandons,
+        case when s.metric = 'fcr_rate' then s.repeat_window_days end as repeat_window_days,
+        s.credit_pct
+    from months as m
+    join {{ ref('stg_contract_sla') }} as s
+        on s.vendor_id = m.vendor_id and s.version_id = m.version_id
+),
+
+contact_counts as (
+    select
+        l.vendor_id,
+        l.period_month,
+        l.sla_line,
+        count(f.interaction_id) as offered,
+        count(*) filter (where f.is_answered) as answered,
+        count(*) filter (where f.is_abandoned) as abandoned,
+        count(*) filter (where f.is_abandoned and f.wait_seconds < l.short_abandon_seconds) as short_abandoned,
+        count(*) filter (where f.is_answered and f.wait_seconds <= l.threshold_seconds) as answered_within_threshold,
+        count(*) filter (where f.is_abandoned and f.wait_seconds <= l.threshold_seconds) as abandoned_within_threshold,
+        sum(f.wait_seconds) filter (where f.is_answered) as answered_wait_seconds,
+        sum(f.handle_seconds) filter (where f.is_answered) as handle_seconds,
+        count(*) filter (where f.is_answered and f.transferred) as transferred,
+        count(*) filter (where f.is_answered and f.complaint) as complaints,
+        count(*) filter (where f.is_answered and f.has_customer_ref) as fcr_repeat_basis_contacts,
+        count(*) filter (where f.is_answered and not f.has_customer_ref) as fcr_disposition_basis_contacts,
+        count(*) filter (
+            where f.is_answered and f.has_customer_ref
+            and (f.seconds_to_next_contact is null or f.seconds_to_next_contact > l.repeat_window_days * 86400)
+        ) as fcr_repeat_basis_resolved,
+        count(*) filter (
+            where f.is_answered and not f.has_customer_ref and coalesce(f.resolved, false)
+        ) as fcr_disposition_basis_resolved
+    from lines as l
+    left join {{ ref('int_interaction_facts') }} as f
+        on f.vendor_id = l.vendor_id
+        and f.period_month = l.period_month
+        and (l.channel is null or f.channel = l.channel)
+        and (l.queue is null or f.queue = l.queue)
+    where l.metric in ('{{ contact_metrics | join("', '") }}')
+    group by l.vendor_id, l.period_month, l.sla_line
+),
+
+survey_counts as (
+    select
+        l.vendor_id,
+        l.period_month,
+        l.sla_line,
+        count(r.csat) as csat_responses,
+        count(*) filter (where r.is_csat_top2box) as csat_top2box_responses,
+        count(r.nps) as nps_responses,
+        count(*) filter (where r.is_nps_promoter) as nps_promoters,
+        count(*) filter (where r.is_nps_detractor) as nps_detractors
+    from lines as l
+    left join {{ ref('int_survey_responses') }} as r
+        on r.vendor_id = l.vendor_id
+        and r.period_month = l.period_month
+        and (l.channel is null or r.channel = l.channel)
+        and (l.queue is null or r.queue = l.queue)
+    where l.metric in ('{{ survey_metrics | join("', '") }}')
+    group by l.vendor_id, l.period_month, l.sla_line
+),
+
+agent_counts as (
+    select
+        l.vendor_id,
+        l.period_month,
+        l.sla_line,
+        count(a.esat) as esat_responses,
+        count(*) filter (where a.esat in (4, 5)) as esat_top2box_responses,
+        count(a.enps) as enps_responses,
+        count(*) filter (where a.enps >= 9) as enps_promoters,
+        count(*) filter (where a.enps <= 6) as enps_detractors
+    from lines as l
+    left join {{ ref('stg_agent_surveys') }} as a
+        on a.vendor_id = l.vendor_id
+        and a.period_month = l.period_month
+    where l.metric in ('{{ agent_metrics | join("', '") }}')
+    group by l.vendor_id, l.period_month, l.sla_line
+),
+
+-- counts are null on lines whose metric does not use them
+counts as (
+    select
+        l.*,
+        c.offered,
+        c.answered,
+        c.abandoned,
+        c.short_abandoned,
+        c.answered_within_threshold,
+        c.abandoned_within_threshold,
+        c.answered_wait_seconds,
+        c.handle_seconds,
+        c.transferred,
+        c.complaints,
+        c.fcr_repeat_basis_contacts,
+        c.fcr_disposition_basis_contacts,
+        c.fcr_repeat_basis_resolved + c.fcr_disposition_basis_resolved as fcr_resolved_contacts,
+        s.csat_responses,
+        s.csat_top2box_responses,
+        s.nps_responses,
+        s.nps_promoters,
+        s.nps_detractors,
+        a.esat_responses,
+        a.esat_top2box_responses,
+        a.enps_responses,
+        a.enps_promoters,
+        a.enps_detractors
+    from lines as l
+    left join contact_counts as c using (vendor_id, period_month, sla_line)
+    left join survey_counts as s using (vendor_id, period_month, sla_line)
+    left join agent_counts as a using (vendor_id, period_month, sla_line)
+),
+
+sized as (
+    select
+        *,
+        case metric
+            when 'service_level' then case abandons
+                when 'exclude_short' then offered - short_abandoned
+                when 'exclude_all' then answered
+                when 'count_against' then offered
+                when 'count_for_within' then offered
+            end
+            when 'asa_seconds' then answered
+            when 'aht_seconds' then answered
+            when 'transfer_rate' then answered
+            when 'complaint_rate' then answered
+            when 'fcr_rate' then answered
+            when 'abandon_rate' then offered - short_abandoned
+            when 'csat_top2box' then csat_responses
+            when 'nps' then nps_responses
+            when 'esat_top2box' then esat_responses
+            when 'enps' then enps_responses
+        end as sample_size_raw
+    from counts
+),
+
+sized_final as (
+    -- metrics the pipeline cannot measure yet have no sample
+    select * exclude (sample_size_raw), coalesce(sample_size_raw, 0) as sample_size
+    from sized
+)
+
+select
+    *,
+    case when sample_size > 0 then
+        case metric
+            when 'service_level' then case abandons
+                when 'count_for_within'
+                    then cast(answered_within_threshold + abandoned_within_threshold as double) / sample_size
+                else cast(answered_within_threshold as double) / sample_size
+            end
+            when 'asa_seconds' then cast(answered_wait_seconds as double) / sample_size
+            when 'aht_seconds' then cast(handle_seconds as double) / sample_size
+            when 'transfer_rate' then cast(transferred as double) / sample_size
+            when 'complaint_rate' then 1000.0 * complaints / sample_size
+            when 'fcr_rate' then cast(fcr_resolved_contacts as double) / sample_size
+            when 'abandon_rate' then cast(abandoned - short_abandoned as double) / sample_size
+            when 'csat_top2box' then cast(csat_top2box_responses as double) / sample_size
+            when 'nps' then 100.0 * (nps_promoters - nps_detractors) / sample_size
+            when 'esat_top2box' then cast(esat_top2box_responses as double) / sample_size
+            when 'enps' then 100.0 * (enps_promoters - enps_detractors) / sample_size
+        end
+    end as actual,
+    case
+        when metric = 'fcr_rate' and sample_size > 0 then
+            case
+                when fcr_disposition_basis_contacts = 0 then 'repeat_contact'
+                when fcr_repeat_basis_contacts = 0 then 'disposition'
+                else 'mixed'
+            end
+    end as fcr_basis
+from sized_final

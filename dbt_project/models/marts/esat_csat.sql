@@ -1,0 +1,157 @@
+-- Employee satisfaction (ESAT, eNPS from agent surveys, month of responded_at
+-- in the vendor's timezone) next to customer satisfaction (CSAT top-2-box,
+-- NPS from customer surveys, month of the surveyed interaction).
+-- Agent surveys carry a site, customer surveys reach a queue (and an agent)
+-- through their interaction, so rows come at three grains (column `grain`):
+--   vendor: vendor × month, every response of both kinds;
+--   site:   vendor × site × month; ESAT of the site's agents, CSAT of the
+--           surveyed interactions whose agent belongs to the site (the site
+--           of the agent's latest agent survey, int_esat_agent_sites);
+--           customer surveys whose agent has no known site count only at the
+--           vendor and queue grains;
+--   queue:  vendor × queue × month; CSAT / NPS only (agents are not tied to a
+--           queue), ESAT columns null.
+-- vendor_esat_csat_correlation: Pearson correlation of the vendor-grain
+-- monthly esat_top2box and csat_top2box across the vendor's months where both
+-- exist; null with fewer than 3 such months or when either series is constant.
+{% set esat_aggs -%}
+    count(esat) as esat_responses,
+    cast(count(*) filter (where esat in (4, 5)) as double) / nullif(count(esat), 0) as esat_top2box,
+    count(enps) as enps_responses,
+    100.0 * (count(*) filter (where enps >= 9) - count(*) filter (where enps <= 6)) / nullif(count(enps), 0) as enps
+{%- endset %}
+{% set csat_aggs -%}
+    count(csat) as csat_responses,
+    cast(count(*) filter (where csat in (4, 5)) as double) / nullif(count(csat), 0) as csat_top2box,
+    count(nps) as nps_responses,
+    100.0 * (count(*) filter (where nps >= 9) - count(*) filter (where nps <= 6)) / nullif(count(nps), 0) as nps
+{%- endset %}
+
+with agent_surveys as (
+    select * from {{ ref('stg_agent_surveys') }}
+    where period_month is not null
+),
+
+customer_surveys as (
+    select r.*, s.site as agent_site
+    from {{ ref('int_survey_responses') }} as r
+    left join {{ ref('int_esat_agent_sites') }} as s
+        on s.vendor_id = r.vendor_id and s.agent_id = r.agent_id
+),
+
+esat_vendor as (
+    select vendor_id, period_month, {{ esat_aggs }}
+    from agent_surveys
+    group by vendor_id, period_month
+),
+
+csat_vendor as (
+    select vendor_id, period_month, {{ csat_aggs }}
+    from customer_surveys
+    group by vendor_id, period_month
+),
+
+esat_site as (
+    select vendor_id, period_month, site, {{ esat_aggs }}
+    from agent_surveys
+    where site is not null
+    group by vendor_id, period_month, site
+),
+
+csat_site as (
+    select vendor_id, period_month, agent_site as site, {{ csat_aggs }}
+    from customer_surveys
+    where agent_site is not null
+    group by vendor_id, period_month, agent_site
+),
+
+csat_queue as (
+    select vendor_id, period_month, queue, {{ csat_aggs }}
+    from customer_surveys
+    group by vendor_id, period_month, queue
+),
+
+vendor_rows as (
+    select
+        'vendor' as grain,
+        coalesce(e.vendor_id, c.vendor_id) as vendor_id,
+        coalesce(e.period_month, c.period_month) as period_month,
+        cast(null as varchar) as site,
+        cast(null as varchar) as queue,
+        e.esat_responses, e.esat_top2box, e.enps_responses, e.enps,
+        c.csat_responses, c.csat_top2box, c.nps_responses, c.nps
+    from esat_vendor as e
+    full join csat_vendor as c
+        on c.vendor_id = e.vendor_id and c.period_month = e.period_month
+),
+
+site_rows as (
+    select
+        'site' as grain,
+        coalesce(e.vendor_id, c.vendor_id) as vendor_id,
+        coalesce(e.period_month, c.period_month) as period_month,
+        coalesce(e.site, c.site) as site,
+        cast(null as varchar) as queue,
+        e.esat_responses, e.esat_top2box, e.enps_responses, e.enps,
+        c.csat_responses, c.csat_top2box, c.nps_responses, c.nps
+    from esat_site as e
+    full join csat_site as c
+        on c.vendor_id = e.vendor_id and c.period_month = e.period_month and c.site = e.site
+),
+
+queue_rows as (
+    select
+        'queue' as grain,
+        vendor_id,
+        period_month,
+        cast(null as varchar) as site,
+        queue,
+        cast(null as bigint) as esat_responses,
+        cast(null as double) as esat_top2box,
+        cast(null as bigint) as enps_responses,
+        cast(null as double) as enps,
+        csat_responses, csat_top2box, nps_responses, nps
+    from csat_queue
+),
+
+all_rows as (
+    select * from vendor_rows
+    union all by name
+    select * from site_rows
+    union all by name
+    select * from queue_rows
+),
+
+correlation as (
+    select
+        vendor_id,
+        count(*) as correlation_months,
+        case
+            when count(*) >= 3 and stddev_pop(esat_top2box) > 0 and stddev_pop(csat_top2box) > 0
+                then corr(csat_top2box, esat_top2box)
+        end as vendor_esat_csat_correlation
+    from vendor_rows
+    where esat_top2box is not null and csat_top2box is not null
+    group by vendor_id
+)
+
+select
+    r.vendor_id,
+    k.kind,
+    r.period_month,
+    r.grain,
+    r.site,
+    r.queue,
+    coalesce(r.esat_responses, 0) as esat_responses,
+    r.esat_top2box,
+    coalesce(r.enps_responses, 0) as enps_responses,
+    r.enps,
+    coalesce(r.csat_responses, 0) as csat_responses,
+    r.csat_top2box,
+    coalesce(r.nps_responses, 0) as nps_responses,
+    r.nps,
+    c.vendor_esat_csat_correlation,
+    coalesce(c.correlation_months, 0) as correlation_months
+from all_rows as r
+left join {{ ref('stg_contracts') }} as k on k.vendor_id = r.vendor_id
+left join correlation as c on c.vendor_id = r.vendor_id

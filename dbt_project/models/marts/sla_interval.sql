@@ -1,0 +1,101 @@
+-- Interval view: vendor × channel × queue × 30-minute interval of the vendor's
+-- wall clock. interval_start_local is the local half hour (hh:00 or hh:30);
+-- interval_start is the instant it starts: arrived_at minus the local minutes
+-- past the half hour and the local seconds, which stays right across DST
+-- changes (a fall-back night has two intervals with the same local start and
+-- different instants) and in zones with :30/:45 offsets.
+-- Parameters (threshold, short abandons, abandons treatment) come from
+-- int_service_level_parameters (the channel's service_level SLA line of the
+-- version in force for the interval's contract month; defaults 20 s / 0 s /
+-- exclude_short when there is none).
+with facts as (
+    select
+        *,
+        date_trunc('hour', arrived_at_local)
+            + to_minutes(cast(minute(arrived_at_local) // 30 * 30 as bigint)) as interval_start_local
+    from {{ ref('int_interaction_facts') }}
+),
+
+keyed as (
+    select
+        f.*,
+        f.arrived_at - (f.arrived_at_local - f.interval_start_local) as interval_start,
+        p.version_id,
+        p.sla_line,
+        p.threshold_seconds,
+        p.short_abandon_seconds,
+        p.abandons,
+        p.is_default_parameters
+    from facts as f
+    join {{ ref('int_service_level_parameters') }} as p
+        on p.vendor_id = f.vendor_id
+        and p.period_month = f.period_month
+        and p.channel = f.channel
+        and p.queue = f.queue
+),
+
+counts as (
+    select
+        vendor_id,
+        channel,
+        queue,
+        interval_start,
+        interval_start_local,
+        period_month,
+        version_id,
+        sla_line,
+        threshold_seconds,
+        short_abandon_seconds,
+        abandons,
+        is_default_parameters,
+        count(*) as offered,
+        count(*) filter (where is_answered) as answered,
+        count(*) filter (where is_abandoned) as abandoned,
+        count(*) filter (where is_abandoned and wait_seconds < short_abandon_seconds) as short_abandoned,
+        count(*) filter (where is_answered and wait_seconds <= threshold_seconds) as answered_within_threshold,
+        count(*) filter (where is_abandoned and wait_seconds <= threshold_seconds) as abandoned_within_threshold,
+        avg(wait_seconds) filter (where is_answered) as asa_seconds,
+        avg(handle_seconds) filter (where is_answered) as aht_seconds
+    from keyed
+    group by all
+)
+
+select
+    vendor_id,
+    channel,
+    queue,
+    interval_start,
+    interval_start_local,
+    period_month,
+    offered,
+    answered,
+    abandoned,
+    short_abandoned,
+    answered_within_threshold,
+    abandoned_within_threshold,
+    case abandons
+        when 'exclude_short' then offered - short_abandoned
+        when 'exclude_all' then answered
+        else offered
+    end as service_level_sample_size,
+    cast(
+        case abandons when 'count_for_within'
+            then answered_within_threshold + abandoned_within_threshold
+            else answered_within_threshold
+        end as double
+    ) / nullif(
+        case abandons
+            when 'exclude_short' then offered - short_abandoned
+            when 'exclude_all' then answered
+            else offered
+        end, 0
+    ) as service_level,
+    asa_seconds,
+    aht_seconds,
+    threshold_seconds,
+    short_abandon_seconds,
+    abandons,
+    version_id,
+    sla_line,
+    is_default_parameters
+from counts

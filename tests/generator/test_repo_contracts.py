@@ -1,0 +1,16 @@
+"""The repo's contracts/ folder holds exactly what generate() writes for the default parameters.
+
+Refresh with: python -m ingestion.generator --contracts-only contracts
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+
+
+def test_repo_contracts_equal_generated_defaults(default_out):
+    generated = {p.name: p.read_text() for p in (default_out / "contracts").glob("*.yaml")}
+    repo = {p.name: p.read_text() for p in REPO_CONTRACTS.glob("*.yaml")}
+    assert set(generated) == {"acme_mx.yaml", "pacific_ph.yaml", "iberia_es.yaml", "inhouse_us.yaml"}
+    assert repo == generated
