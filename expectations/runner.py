@@ -148,6 +148,7 @@ class ValidationReport:
                 }
                 for f in self.failures
             ],
+            "notes": list(self.notes),
         }
 
 

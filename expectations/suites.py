@@ -45,7 +45,7 @@ What is checked, per feed (see docs/interfaces.md, "Canonical feeds"):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from ingestion.feeds import FEEDS, Column, Feed
@@ -81,7 +81,9 @@ class Rule:
     rule_id: str  # stable id, unique within the feed suite
     expectation: str  # GX expectation class name, e.g. "ExpectColumnValuesToNotBeNull"
     kwargs: dict[str, Any]  # GX kwargs; {"$PARAMETER": name} for runtime values
-    problem: str  # plain English, completed by the runner with "in N of M rows"
+    # plain English, completed by the runner with "in N of M rows"; may hold
+    # {vendor_id} (the expected vendor) or, for aggregate rules, {n} (observed)
+    problem: str
     columns: tuple[str, ...]  # columns shown in example rows (besides _row_number)
     column: str | None = None  # the main column (None for multi-column rules)
     when: When | None = None  # row condition: the rule only applies to these rows
@@ -493,7 +495,6 @@ def build_suite(feed: str | Feed) -> gx.ExpectationSuite:
     import great_expectations as gx
 
     f = _feed(feed)
-    suite = gx.ExpectationSuite(name=f"bpo.{f.name}")
-    for rule in rules_for(f):
-        suite.add_expectation(to_expectation(rule))
-    return suite
+    # Expectations passed to the constructor: needs no active data context
+    # (suite.add_expectation would try to save to one).
+    return gx.ExpectationSuite(name=f"bpo.{f.name}", expectations=[to_expectation(r) for r in rules_for(f)])
