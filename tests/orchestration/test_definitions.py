@@ -39,3 +39,17 @@ def test_sensor_requests_one_run_per_new_file_and_none_for_seen_bytes(settings):
         third = sensor(context)
     assert [r.run_config["ops"]["landed_files"]["config"]["paths"] for r in third] == [[str(c)]]
 
+
+
+def test_dagster_loads_the_code_location_from_the_project_root():
+    """What `dagster dev` does first: load pyproject's code location (and dagster.yaml)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    dagster = Path(sys.executable).with_name("dagster")
+    proc = subprocess.run([str(dagster), "definitions", "validate"], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "All code locations passed validation" in proc.stdout + proc.stderr
