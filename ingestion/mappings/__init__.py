@@ -1,0 +1,81 @@
+"""Vendor mappings: onboard an outsourcer's own export without touching Python.
+
+    <mappings>/<vendor_id>/<feed>.yaml   (default <mappings> = <contracts folder>/../mappings)
+
+A landed file whose vendor and feed have a mapping file is read in the
+vendor's format and mapped to the canonical columns (DuckDB SQL expressions,
+see `engine`); one without is read as a canonical file, as before. Either
+way the frame then goes through the same `normalise` → GX validation →
+load-or-quarantine path; the mapping's version is recorded in the manifest.
+See docs/onboarding.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from ingestion.mappings.engine import MappedFrame, apply_mapping
+from ingestion.mappings.model import (
+    MappingError,
+    ResolvedMapping,
+    available_presets,
+    find_mapping,
+    load_mapping,
+    load_preset_mapping,
+)
+from ingestion.readers import FileRejected, read_raw
+
+__all__ = [
+    "MappedFrame",
+    "MappingError",
+    "ResolvedMapping",
+    "SourceRead",
+    "apply_mapping",
+    "available_presets",
+    "find_mapping",
+    "load_mapping",
+    "load_preset_mapping",
+    "read_landed",
+]
+
+
+@dataclass
+class SourceRead:
+    """A landed file read for normalise(): canonical columns, the timezone for offset-less timestamps."""
+
+    frame: pl.DataFrame
+    timezone: str | None
+    mapping_version: str | None = None  # None: read as a canonical file
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_landed(path: Path, feed: str, *, vendor_id: str | None, timezone: str | None,
+                mappings_dir: Path | None, read_canonical: Callable[[Path], pl.DataFrame] = read_raw) -> SourceRead:
+    """Read a landed file through its vendor's mapping when there is one, else as canonical.
+
+    Raises FileRejected (the file is quarantined) when the mapping is invalid
+    or cannot be applied to this file; the reason names the mapping file.
+    """
+    mapping_path = find_mapping(mappings_dir, vendor_id, feed)
+    if mapping_path is None:
+        return SourceRead(frame=read_canonical(path), timezone=timezone)
+    try:
+        resolved = load_mapping(mapping_path, feed, root=mappings_dir)
+    except MappingError as exc:
+        lines = str(exc).splitlines()
+        reason = lines[-1] if len(lines) > 1 else lines[0]
+        rejected = FileRejected(f"invalid mapping: {reason}",
+                                [*lines, "Fix the mapping, then run `bpo replay <file>`."])
+        rejected.mapping_version = f"{mapping_path} (invalid)"  # type: ignore[attr-defined]
+        raise rejected from None
+    try:
+        mapped = apply_mapping(resolved, path, timezone=timezone)
+    except FileRejected as rejected:
+        rejected.mapping_version = resolved.version  # type: ignore[attr-defined]
+        raise
+    return SourceRead(frame=mapped.frame, timezone=mapped.timezone, mapping_version=mapped.version,
+                      warnings=mapped.warnings)
