@@ -9,8 +9,9 @@ Contracts do not depend on the seed.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -90,7 +91,7 @@ def build_contract(p: VendorProfile, effective_from: date, s: Sizing) -> dict[st
             {"category": "travel", "passthrough": True, "requires_approval": True, "monthly_cap": nice(0.03 * fees, minimum=100)}
         )
         version["pricing"] = pricing
-        version["minimum_monthly_commitment"] = nice(0.15 * fees, minimum=100)
+        version["minimum_monthly_commitment"] = nice(p.minimum_share * fees, minimum=100)
 
     t, c = p.sla_targets, p.credit_pcts
     version["sla"] = [
@@ -105,16 +106,40 @@ def build_contract(p: VendorProfile, effective_from: date, s: Sizing) -> dict[st
         {"metric": "fcr_rate", "target": t["fcr"], "repeat_window_days": 7, "credit_pct": c["fcr"]},
     ]
     if p.kind != "in_house":
-        version["service_credit_cap_pct"] = D("0.10")
+        version["service_credit_cap_pct"] = p.service_credit_cap_pct
     version["tolerance"] = {"quantity_pct": D("0.02"), "amount_abs": D("1.00")}
+    versions = [version]
+    if p.version2:
+        # a renegotiated version from the third month: one rate and one SLA target change
+        y, m = effective_from.year, effective_from.month + 2
+        if m > 12:
+            y, m = y + 1, m - 12
+        v2 = copy.deepcopy(version)
+        v2["effective_from"] = date(y, m, 1)
+        version["effective_to"] = v2["effective_from"] - timedelta(days=1)
+        for pl in v2["pricing"]:
+            if (pl["category"], pl.get("channel")) == ("handled_contacts", "chat") and "chat_rate" in p.version2:
+                pl["rate"] = p.version2["chat_rate"]
+        for sl in v2["sla"]:
+            if (sl["metric"], sl.get("channel")) == ("service_level", "voice") and "sl_voice" in p.version2:
+                sl["target"] = p.version2["sl_voice"]
+        versions.append(v2)
     return {
         "vendor_id": p.vendor_id,
         "name": p.name,
         "kind": p.kind,
         "timezone": p.timezone,
         "currency": p.currency,
-        "versions": [version],
+        "versions": versions,
     }
+
+
+def version_in_force(contract: dict[str, Any], first_day: date) -> dict[str, Any] | None:
+    """The version whose [effective_from, effective_to] (inclusive) covers the month's first day."""
+    for v in contract["versions"]:
+        if v["effective_from"] <= first_day and (v["effective_to"] is None or first_day <= v["effective_to"]):
+            return v
+    return None
 
 
 # ---------------------------------------------------------------- YAML text

@@ -15,10 +15,11 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from . import kpis as kpimod
-from .contract_model import Sizing, build_contract, contract_yaml
+from .contract_model import Sizing, build_contract, contract_yaml, version_in_force
 from .fx import REPORTING_CURRENCY, FxTable
-from .interactions import frame, generate_month
-from .invoices import FINDINGS, Observed, audit, clean_invoice, evaluate_defects, inject_defects, invoice_csv, invoice_rows
+from .interactions import MonthRows, frame, generate_month
+from .invoices import (FINDINGS, Bill, Invoice, Observed, audit, bill_fees, clean_invoice, credit_due,
+                       evaluate_defects, inject_defects, invoice_csv, invoice_rows, pilot_invoice)
 from .people import CustomerPool
 from .periods import Month, add_days, allocate, month_list
 from .pricing import money4, round4
@@ -29,7 +30,10 @@ DEFAULTS = {"outsourcers": 3, "months": 3, "seed": 42, "scale": 20000, "start": 
 
 # stable stream ids (independent of how many vendors are generated)
 _VENDOR_STREAM = {p.vendor_id: i for i, p in enumerate((*OUTSOURCERS, INHOUSE))}
-_PURPOSE = {"customers": 1, "behaviour": 2, "month": 3, "surveys": 4, "esat": 5, "invoice": 6, "defects": 7, "fx": 8}
+_PURPOSE = {"customers": 1, "behaviour": 2, "month": 3, "surveys": 4, "esat": 5, "invoice": 6, "defects": 7, "fx": 8,
+            "pilot": 9}
+# arrays kept per vendor-month for the SLA ground truth (FCR needs the following month)
+_SLIM = ("channel", "queue", "arrived", "wait", "answered", "talk", "hold", "wrap", "resolved", "cust", "has_ref")
 EXT = {"csv": "csv", "csv.gz": "csv.gz", "parquet": "parquet", "jsonl": "jsonl"}
 
 
@@ -77,16 +81,32 @@ def write_contracts(dest: Path, outsourcers: int = 3, months: int = 3, scale: in
     return out
 
 
-def _defect_plan(invoices: list[tuple[str, Month]]) -> dict[tuple[str, str], list[str]]:
-    """Round-robin over the finding types, vendor-major, so each type lands on several vendors and months."""
+def _defect_plan(invoices: list[tuple[str, Month, int]], feasible) -> dict[tuple[str, str], list[str]]:
+    """Spread the finding types over the outsourcer invoices: each invoice gets `per` types, the least used
+    feasible ones first, preferring types not yet placed in that month or on that vendor (then round-robin
+    order), so each type lands on several vendors, months and currencies."""
     n = len(invoices)
     if n == 0:
         return {}
     per = min(len(FINDINGS), max(2, math.ceil(3 * len(FINDINGS) / n)))
-    plan, k = {}, 0
-    for vid, m in invoices:
-        plan[(vid, m.key)] = [FINDINGS[(k + i) % len(FINDINGS)] for i in range(per)]
-        k += per
+    counts = dict.fromkeys(FINDINGS, 0)
+    in_month: dict[int, set] = {}
+    on_vendor: dict[str, set] = {}
+    plan, ptr = {}, 0
+    for vid, m, mi in invoices:
+        chosen: list[str] = []
+        for _ in range(per):
+            cands = [f for f in FINDINGS if f not in chosen and feasible(f, vid, mi)]
+            if not cands:
+                break
+            f = min(cands, key=lambda f: (counts[f], f in in_month.get(mi, ()), f in on_vendor.get(vid, ()),
+                                          (FINDINGS.index(f) - ptr) % len(FINDINGS)))
+            chosen.append(f)
+            counts[f] += 1
+            in_month.setdefault(mi, set()).add(f)
+            on_vendor.setdefault(vid, set()).add(f)
+            ptr = FINDINGS.index(f) + 1
+        plan[(vid, m.key)] = chosen
     return plan
 
 
@@ -138,6 +158,82 @@ def _write_interactions(p: VendorProfile, rows, pool, folder: Path, month: Month
     return paths
 
 
+def _vendor_data(p: VendorProfile, vi: int, contract: dict, mlist: list[Month], alloc, sizing, seed: int,
+                 attempt: int, landing: Path, out_dir: Path, rows_per_file: int | None) -> dict[str, Any]:
+    """Interactions, surveys and agent surveys of one vendor (files written), its KPIs and SLA results.
+
+    `attempt` > 0 re-draws the vendor's data (used when an SLA actual lands exactly on its target or an FCR
+    repeat exactly on the window's edge, where rounding could flip `met`)."""
+    vs = _VENDOR_STREAM[p.vendor_id] + 100 * attempt
+    total = sum(alloc[vi])
+    pool = CustomerPool(p.market, max(50, int(total * 0.4)), _rng(seed, vs, _PURPOSE["customers"]),
+                        ref_base=(_VENDOR_STREAM[p.vendor_id] + 1) * 10**8)
+    n_agents = int(min(5000, max(20, round(sizing[p.vendor_id].offered * 0.93 / 700))))
+    behaviour = _rng(seed, vs, _PURPOSE["behaviour"])
+    wait_factors = [{c: float(np.exp(behaviour.normal(0.0, p.wait_month_sigma))) for c in ("voice", "chat")}
+                    for _ in mlist]
+    vs0 = _VENDOR_STREAM[p.vendor_id]
+    ventry = {"vendor_id": p.vendor_id, "kind": p.kind, "timezone": p.timezone, "currency": p.currency,
+              "interaction_files": [], "survey_files": [], "agent_survey_files": [], "invoice_files": []}
+    counts = {"interactions": 0, "surveys": 0, "agent_surveys": 0, "invoice_lines": 0}
+    slim, sstats_all, observed, kpis, versions = [], [], [], [], []
+    for mi, month in enumerate(mlist):
+        version = version_in_force(contract, month.first)
+        versions.append(version)
+        n = alloc[vi][mi]
+        arrive_day = add_days(month.last, 1)
+        rows = generate_month(p, month, n, _rng(seed, vs, _PURPOSE["month"], mi), pool, n_agents, wait_factors[mi])
+        paths = _write_interactions(p, rows, pool, landing / p.vendor_id / "interactions", month, rows_per_file,
+                                    _ts(arrive_day, 6, 7 * vs0))
+        ventry["interaction_files"] += [pp.relative_to(out_dir).as_posix() for pp in paths]
+        counts["interactions"] += rows.n
+
+        # surveys (one vendor's land before the month's interactions)
+        sdf, sstats = generate_surveys(rows, _rng(seed, vs, _PURPOSE["surveys"], mi), pool)
+        spath = landing / p.vendor_id / "surveys" / f"surveys_{month.key}.csv"
+        spath.parent.mkdir(parents=True, exist_ok=True)
+        sdf.write_csv(spath)
+        _set_mtime(spath, _ts(arrive_day, 2, 30) if p.surveys_early else _ts(arrive_day, 7, 7 * vs0))
+        ventry["survey_files"].append(spath.relative_to(out_dir).as_posix())
+        counts["surveys"] += sdf.height
+
+        adf = generate_agent_surveys(p, month, n_agents, _rng(seed, vs, _PURPOSE["esat"], mi))
+        apath = landing / p.vendor_id / "agent_surveys" / f"agent_surveys_{month.key}.csv"
+        apath.parent.mkdir(parents=True, exist_ok=True)
+        adf.write_csv(apath)
+        _set_mtime(apath, _ts(add_days(month.last, 2), 8, 7 * vs0))
+        ventry["agent_survey_files"].append(apath.relative_to(out_dir).as_posix())
+        counts["agent_surveys"] += adf.height
+
+        for ch in ("voice", "chat"):
+            sl = kpimod.sl_line(version, ch)
+            if sl is not None:
+                kpis.append(kpimod.channel_kpis(rows, ch, sl))
+        a = rows.arrays
+        ans, ch_ = a["answered"], a["channel"]
+        observed.append(Observed(
+            voice=int((ans & (ch_ == 0)).sum()), chat=int((ans & (ch_ == 1)).sum()),
+            email=int((ans & (ch_ == 2)).sum()),
+            email_handle_seconds=int((a["talk"] + a["hold"] + a["wrap"])[ans & (ch_ == 2)].sum()),
+        ))
+        slim.append(MonthRows(p, month, {k: a[k] for k in _SLIM}))
+        sstats_all.append(sstats)
+        del rows, a
+
+    windows = sorted({int(s.get("repeat_window_days") or 7) for v in contract["versions"] for s in v.get("sla", [])
+                      if s["metric"] == "fcr_rate"})
+    fcr, edges = {}, 0
+    for w in windows:
+        fcr[w], e = kpimod.first_contact_resolution(slim, w)
+        edges += e
+    sla = []
+    for mi, month in enumerate(mlist):
+        sla.append(kpimod.sla_results(slim[mi], versions[mi], sstats_all[mi], {w: fcr[w][mi] for w in windows}))
+    ties = edges + sum(s.pop("at_target") for month_sla in sla for s in month_sla)
+    return {"ventry": ventry, "counts": counts, "observed": observed, "kpis": kpis, "sla": sla, "ties": ties,
+            "versions": versions}
+
+
 def generate(out_dir: Path, outsourcers: int = 3, months: int = 3, seed: int = 42, scale: int = 20000,
              start: str = "2026-01", rows_per_file: int | None = None) -> dict[str, Any]:
     """Write the synthetic data set under `out_dir` and return the ground-truth manifest.
@@ -162,104 +258,48 @@ def generate(out_dir: Path, outsourcers: int = 3, months: int = 3, seed: int = 4
     fx = FxTable(mlist, _rng(seed, _PURPOSE["fx"]))
     _write(landing / "_shared" / "fx_rates" / fx.file_name, fx.csv_bytes(), _ts(add_days(fx.last, 1), 1))
 
-    plan = _defect_plan([(p.vendor_id, m) for p in vendors if p.kind == "outsourcer" for m in mlist])
-    counters: dict[str, int] = {}
     truth: dict[str, Any] = {
         "generator": {"seed": seed, "scale": scale, "outsourcers": outsourcers, "months": months, "start": start},
         "reporting_currency": REPORTING_CURRENCY,
-        "vendors": [], "defects": [], "kpis": [], "sla": [],
+        "vendors": [], "defects": [], "kpis": [], "sla": [], "credits": [], "invoice_revisions": [],
         "counts": {"interactions": {}, "surveys": {}, "agent_surveys": {}, "invoice_lines": {}},
     }
+
+    # ---- interactions, surveys, KPIs and SLA results ----------------------
+    data: dict[str, dict] = {}
     for vi, p in enumerate(vendors):
-        vs = _VENDOR_STREAM[p.vendor_id]
-        version = contracts[p.vendor_id]["versions"][0]
-        total = sum(alloc[vi])
-        pool = CustomerPool(p.market, max(50, int(total * 0.4)), _rng(seed, vs, _PURPOSE["customers"]),
-                            ref_base=(vs + 1) * 10**8)
-        n_agents = int(min(5000, max(20, round(sizing[p.vendor_id].offered * 0.93 / 700))))
-        behaviour = _rng(seed, vs, _PURPOSE["behaviour"])
-        wait_factors = [{c: float(np.exp(behaviour.normal(0.0, p.wait_month_sigma))) for c in ("voice", "chat")}
-                        for _ in mlist]
-        ventry = {"vendor_id": p.vendor_id, "kind": p.kind, "timezone": p.timezone, "currency": p.currency,
-                  "interaction_files": [], "survey_files": [], "agent_survey_files": [], "invoice_files": []}
-        counts = {"interactions": 0, "surveys": 0, "agent_surveys": 0, "invoice_lines": 0}
-        for mi, month in enumerate(mlist):
-            n = alloc[vi][mi]
-            arrive_day = add_days(month.last, 1)
-            rows = generate_month(p, month, n, _rng(seed, vs, _PURPOSE["month"], mi), pool, n_agents, wait_factors[mi])
-            paths = _write_interactions(p, rows, pool, landing / p.vendor_id / "interactions", month, rows_per_file,
-                                        _ts(arrive_day, 6, 7 * vs))
-            ventry["interaction_files"] += [pp.relative_to(out_dir).as_posix() for pp in paths]
-            counts["interactions"] += rows.n
+        for attempt in range(50):
+            vd = _vendor_data(p, vi, contracts[p.vendor_id], mlist, alloc, sizing, seed, attempt, landing, out_dir,
+                              rows_per_file)
+            if not vd["ties"]:
+                break
+        else:
+            raise RuntimeError(f"{p.vendor_id}: SLA actuals keep landing exactly on a target")
+        vd["attempts"] = attempt + 1
+        data[p.vendor_id] = vd
+        truth["kpis"] += vd["kpis"]
+        for month_sla in vd["sla"]:
+            truth["sla"] += month_sla
 
-            # surveys (one vendor's land before the month's interactions)
-            sdf, sstats = generate_surveys(rows, _rng(seed, vs, _PURPOSE["surveys"], mi), pool)
-            spath = landing / p.vendor_id / "surveys" / f"surveys_{month.key}.csv"
-            spath.parent.mkdir(parents=True, exist_ok=True)
-            sdf.write_csv(spath)
-            _set_mtime(spath, _ts(arrive_day, 2, 30) if p.surveys_early else _ts(arrive_day, 7, 7 * vs))
-            ventry["survey_files"].append(spath.relative_to(out_dir).as_posix())
-            counts["surveys"] += sdf.height
+    # ---- invoices ---------------------------------------------------------
+    outs = [p for p in vendors if p.kind == "outsourcer"]
 
-            adf = generate_agent_surveys(p, month, n_agents, _rng(seed, vs, _PURPOSE["esat"], mi))
-            apath = landing / p.vendor_id / "agent_surveys" / f"agent_surveys_{month.key}.csv"
-            apath.parent.mkdir(parents=True, exist_ok=True)
-            adf.write_csv(apath)
-            _set_mtime(apath, _ts(add_days(month.last, 2), 8, 7 * vs))
-            ventry["agent_survey_files"].append(apath.relative_to(out_dir).as_posix())
-            counts["agent_surveys"] += adf.height
+    def feasible(kind: str, vid: str, mi: int) -> bool:
+        if kind == "missing_service_credit":  # needs a credit due for the previous month
+            return mi >= 1 and any(s["met"] is False and Decimal(s["credit_pct"]) > 0 for s in data[vid]["sla"][mi - 1])
+        return True
 
-            # KPIs and SLA results
-            for ch in ("voice", "chat"):
-                sl = kpimod.sl_line(version, ch)
-                if sl is not None:
-                    truth["kpis"].append(kpimod.channel_kpis(rows, ch, sl))
-            truth["sla"] += kpimod.sla_results(rows, version, sstats)
+    plan = _defect_plan([(p.vendor_id, m, mi) for p in outs for mi, m in enumerate(mlist)], feasible)
+    revision_at = (outs[1 if len(outs) > 1 else 0].vendor_id, 1 if len(mlist) > 1 else 0) if outs else None
+    counters: dict[str, int] = {}
+    for p in outs:
+        _vendor_invoices(p, contracts[p.vendor_id], data[p.vendor_id], mlist, plan, counters, revision_at, seed, fx,
+                         landing, out_dir, truth)
 
-            # invoice
-            if p.kind == "outsourcer":
-                a = rows.arrays
-                ans = a["answered"]
-                ch_ = a["channel"]
-                obs = Observed(
-                    voice=int((ans & (ch_ == 0)).sum()), chat=int((ans & (ch_ == 1)).sum()),
-                    email=int((ans & (ch_ == 2)).sum()),
-                    email_handle_seconds=int((a["talk"] + a["hold"] + a["wrap"])[ans & (ch_ == 2)].sum()),
-                )
-                irng = _rng(seed, vs, _PURPOSE["invoice"], mi)
-                inv = clean_invoice(p, month, version, obs, irng)
-                tol = Decimal(str(version["tolerance"]["amount_abs"]))
-                injected = inject_defects(inv, version, plan[(p.vendor_id, month.key)], counters,
-                                          _rng(seed, vs, _PURPOSE["defects"], mi), tol)
-                defects = evaluate_defects(inv, version, injected)
-                rate = fx.rate_on_or_before(p.currency, inv.period_end)
-                for d in defects:
-                    if d.amount_at_risk <= tol:
-                        raise RuntimeError(f"injected {d.finding} on {inv.invoice_id} is below tolerance")
-                    truth["defects"].append({
-                        "vendor_id": p.vendor_id, "invoice_id": inv.invoice_id, "revision": inv.revision,
-                        "line_id": d.line.line_id, "period_month": month.key, "finding": d.finding,
-                        "currency": p.currency, "amount_at_risk": money4(d.amount_at_risk),
-                        "amount_at_risk_reporting": money4(round4(d.amount_at_risk * rate)),
-                        "detail": d.detail,
-                    })
-                # self-check: the rules find exactly the injected defects
-                rows_ = invoice_rows(inv)
-                observed = {("handled_contacts", "voice"): Decimal(obs.voice),
-                            ("handled_contacts", "chat"): Decimal(obs.chat),
-                            ("handle_minutes", "email"): Decimal(obs.email_handle_seconds) / Decimal(60)}
-                found = {(f["line_id"], f["finding"], round4(f["amount_at_risk"]))
-                         for f in audit(rows_, version, observed)}
-                expect = {(d.line.line_id, d.finding, round4(d.amount_at_risk)) for d in defects}
-                if found != expect:
-                    raise RuntimeError(f"{inv.invoice_id}: audit {sorted(found)} != injected {sorted(expect)}")
-                ipath = landing / p.vendor_id / "invoices" / inv.file_name
-                _write(ipath, invoice_csv(inv), _ts(inv.invoice_date, 9, 7 * vs))
-                ventry["invoice_files"].append(ipath.relative_to(out_dir).as_posix())
-                counts["invoice_lines"] += len(inv.lines)
-            del rows
-        truth["vendors"].append(ventry)
-        for k, v in counts.items():
+    for p in vendors:
+        vd = data[p.vendor_id]
+        truth["vendors"].append(vd["ventry"])
+        for k, v in vd["counts"].items():
             if k == "invoice_lines" and p.kind != "outsourcer":
                 continue
             truth["counts"][k][p.vendor_id] = v
@@ -267,6 +307,97 @@ def generate(out_dir: Path, outsourcers: int = 3, months: int = 3, seed: int = 4
     (out_dir / "ground_truth.json").write_text(json.dumps(truth, indent=2, default=_json_default) + "\n")
     _set_mtime(out_dir / "ground_truth.json", _ts(add_days(mlist[-1].last, 10), 0))
     return json.loads(json.dumps(truth, default=_json_default))
+
+
+def _vendor_invoices(p: VendorProfile, contract: dict, vd: dict, mlist: list[Month], plan, counters, revision_at,
+                     seed: int, fx: FxTable, landing: Path, out_dir: Path, truth: dict) -> None:
+    vs = _VENDOR_STREAM[p.vendor_id]
+    ventry, counts = vd["ventry"], vd["counts"]
+    written: list[Invoice] = []
+    expected: list[tuple] = []
+
+    def record(defects, month: Month):
+        for d in defects:
+            inv = d.invoice
+            rate = fx.rate_on_or_before(p.currency, inv.period_end)
+            truth["defects"].append({
+                "vendor_id": p.vendor_id, "invoice_id": inv.invoice_id, "revision": inv.revision,
+                "line_id": d.line.line_id, "period_month": month.key, "finding": d.finding,
+                "currency": p.currency, "amount_at_risk": money4(d.amount_at_risk),
+                "amount_at_risk_reporting": money4(round4(d.amount_at_risk * rate)),
+                "detail": d.detail,
+            })
+            expected.append((inv.invoice_id, inv.revision, d.line.line_id, d.finding, round4(d.amount_at_risk)))
+
+    def write(inv: Invoice, mtime: float):
+        ipath = landing / p.vendor_id / "invoices" / inv.file_name
+        _write(ipath, invoice_csv(inv), mtime)
+        ventry["invoice_files"].append(ipath.relative_to(out_dir).as_posix())
+        counts["invoice_lines"] += len(inv.lines)
+        written.append(inv)
+
+    # a pilot month before the first contract version: every line is outside_contract_period
+    if p.bills_pilot_month:
+        pm = Month(mlist[0].year - (mlist[0].month == 1), (mlist[0].month - 2) % 12 + 1)
+        first = contract["versions"][0]
+        voice = int(vd["observed"][0].voice * 0.04)
+        pinv, pdefects = pilot_invoice(p, pm, first, voice, _rng(seed, vs, _PURPOSE["pilot"]))
+        write(pinv, _ts(pinv.invoice_date, 9, 7 * vs))
+        record(pdefects, pm)
+
+    credit_prev, prev = Decimal(0), None
+    for mi, month in enumerate(mlist):
+        version = vd["versions"][mi]
+        obs = vd["observed"][mi]
+        tol = Decimal(str(version["tolerance"]["amount_abs"]))
+        inv = clean_invoice(p, month, version, obs, _rng(seed, vs, _PURPOSE["invoice"], mi), credit_prev, prev)
+        bill = Bill(inv)
+        kinds = list(plan.get((p.vendor_id, month.key), []))
+        if credit_prev <= 10 * tol and "missing_service_credit" in kinds:
+            kinds.remove("missing_service_credit")
+        injected = inject_defects(bill, version, kinds, counters, _rng(seed, vs, _PURPOSE["defects"], mi), tol, obs,
+                                  credit_prev, revise=revision_at == (p.vendor_id, mi))
+        defects = evaluate_defects(bill, version, injected, obs, credit_prev)
+        for d in defects:
+            if d.amount_at_risk <= tol:
+                raise RuntimeError(f"injected {d.finding} on {d.invoice.invoice_id} is below tolerance")
+        if bill.r0 is not None:
+            write(bill.r0, _ts(bill.r0.invoice_date, 9, 7 * vs))
+            note = {"vendor_id": p.vendor_id, "invoice_id": inv.invoice_id, "period_month": month.key,
+                    **bill.revision_note}
+            truth["invoice_revisions"].append(note)
+        write(inv, _ts(inv.invoice_date, 9 if bill.r0 is None else 10, 7 * vs))
+        if bill.supp is not None:
+            write(bill.supp, _ts(bill.supp.invoice_date, 9, 7 * vs))
+        record(defects, month)
+
+        # the service credit this month's SLA misses earn (applied on next month's invoice)
+        if prev is not None and truth["credits"] and truth["credits"][-1]["vendor_id"] == p.vendor_id:
+            applied = -sum((ln.amount for i in bill.invoices() for ln in i.lines if ln.category == "service_credit"),
+                           Decimal(0))
+            truth["credits"][-1].update({"applied_on_invoice": inv.invoice_id, "credit_applied": money4(applied)})
+        cd = credit_due(version, bill_fees(bill, version), vd["sla"][mi])
+        truth["credits"].append({
+            "vendor_id": p.vendor_id, "month": month.key, "currency": p.currency,
+            "contract_version": version["effective_from"].isoformat(), "fees": money4(cd["fees"]),
+            "missed": cd["missed"], "uncapped_credit": money4(cd["uncapped"]), "cap": money4(cd["cap"]),
+            "credit_due": money4(cd["credit_due"]), "cap_applied": cd["cap_applied"],
+            "applied_on_invoice": None, "credit_applied": None,
+        })
+        credit_prev, prev = cd["credit_due"], month
+
+    # self-check: an independent implementation of the rules finds exactly the injected defects
+    rows = [r for inv in written for r in invoice_rows(inv)]
+    observed = {m.key: {(cat, ch): q for cat, ch in (("handled_contacts", "voice"), ("handled_contacts", "chat"),
+                                                      ("handled_contacts", "email"), ("handle_minutes", "email"))
+                        if (q := vd["observed"][mi].quantity(cat, ch)) is not None}
+                for mi, m in enumerate(mlist)}
+    sla = {m.key: vd["sla"][mi] for mi, m in enumerate(mlist)}
+    found = {(f["invoice_id"], f["revision"], f["line_id"], f["finding"], round4(f["amount_at_risk"]))
+             for f in audit(rows, contract, observed, sla)}
+    if found != set(expected):
+        raise RuntimeError(f"{p.vendor_id}: audit finds {sorted(found - set(expected))} not injected, "
+                           f"misses {sorted(set(expected) - found)}")
 
 
 def _json_default(o: Any):

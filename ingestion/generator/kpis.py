@@ -6,8 +6,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from .interactions import MonthRows
-from .vendors import CHANNELS
+from .vendors import CHANNELS, QUEUES
+
+DAY = 86400
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -71,17 +75,69 @@ def channel_kpis(rows: MonthRows, channel: str, sl: dict[str, Any]) -> dict[str,
     return k
 
 
-def sla_results(rows: MonthRows, version: dict[str, Any], survey_stats) -> list[dict]:
-    """Actual vs target for the SLA lines the generator can evaluate exactly (all but fcr_rate).
+def first_contact_resolution(months: list[MonthRows], window_days: int) -> tuple[list[np.ndarray], int]:
+    """Per month, a bool per row: resolved on first contact (docs/domain.md § KPIs, FCR).
 
-    `met` is decided exactly (fractions), `actual` is the float of the same ratio.
+    A contact with a customer_ref is resolved unless the same customer_ref makes a further contact
+    (any channel, answered or not, strictly later arrived_at, this month or a later one) in the same
+    queue within `window_days` x 86,400 s after its arrived_at; contacts without a customer_ref fall
+    back to the `resolved` disposition. Only meaningful for answered rows. Also returns how many
+    ref'd contacts have their next contact exactly at the window's edge (an ambiguous boundary).
+    """
+    sizes = [m.n for m in months]
+    cat = {k: np.concatenate([m.arrays[k] for m in months]) for k in ("arrived", "cust", "queue", "has_ref", "resolved")}
+    n = int(sum(sizes))
+    first = cat["resolved"].astype(bool).copy()
+    idx = np.flatnonzero(cat["has_ref"])
+    edge = 0
+    if idx.size:
+        group = cat["cust"][idx].astype(np.int64) * len(QUEUES) + cat["queue"][idx].astype(np.int64)
+        t = cat["arrived"][idx].astype(np.int64)
+        t0 = int(t.min())
+        comp = group * (1 << 32) + (t - t0)
+        order = np.argsort(comp, kind="stable")
+        cs, gs, ts = comp[order], group[order], t[order]
+        nxt = np.searchsorted(cs, cs, side="right")  # first contact strictly later (same group, checked below)
+        ok = nxt < cs.size
+        nxt_c = np.minimum(nxt, cs.size - 1)
+        ok &= gs[nxt_c] == gs
+        gap = np.where(ok, ts[nxt_c] - ts, np.iinfo(np.int64).max)
+        window = int(window_days) * DAY
+        res = np.empty(idx.size, dtype=bool)
+        res[order] = gap > window
+        first[idx] = res
+        edge = int((gap == window).sum())
+    out, lo = [], 0
+    for k in sizes:
+        out.append(first[lo:lo + k])
+        lo += k
+    assert lo == n
+    return out, edge
+
+
+def sla_results(rows: MonthRows, version: dict[str, Any], survey_stats, fcr: dict[int, np.ndarray] | None = None
+                ) -> list[dict]:
+    """Actual vs target for every SLA line of the version in force.
+
+    `met` is decided exactly (fractions), `actual` is the float of the same ratio. `fcr`: repeat window
+    (days) -> per-row resolved-on-first-contact flags of this month (first_contact_resolution()).
     """
     a = rows.arrays
     out = []
     for line in version.get("sla", []):
         metric, ch = line["metric"], line.get("channel")
         target = Decimal(str(line["target"]))
-        if metric == "csat_top2box":
+        extra: dict[str, Any] = {}
+        if metric == "fcr_rate":
+            flags = fcr[int(line.get("repeat_window_days") or 7)]
+            m = a["answered"].copy()
+            if ch is not None:
+                m &= a["channel"] == CHANNELS.index(ch)
+            num, den = int((flags & m).sum()), int(m.sum())
+            n, higher_is_better = den, True
+            extra = {"fcr_repeat_basis_contacts": int((m & a["has_ref"]).sum()),
+                     "fcr_disposition_basis_contacts": int((m & ~a["has_ref"]).sum())}
+        elif metric == "csat_top2box":
             ok = survey_stats["csat_ok"]
             if ch is not None:
                 ok = ok & (a["channel"][survey_stats["rows"]] == CHANNELS.index(ch))
@@ -94,7 +150,7 @@ def sla_results(rows: MonthRows, version: dict[str, Any], survey_stats) -> list[
             if metric == "service_level":
                 k = channel_kpis(rows, ch, line)
                 num, den = _sl_fraction(k)
-                n, higher_is_better = k["offered"], True
+                n, higher_is_better = den, True  # sample_size: the ratio's denominator (0 <=> actual null)
             elif metric == "asa_seconds":
                 num, den = int(wait[ans].sum()), int(ans.sum())
                 n, higher_is_better = den, False
@@ -105,9 +161,11 @@ def sla_results(rows: MonthRows, version: dict[str, Any], survey_stats) -> list[
                 s = short_abandon_seconds(version, line)
                 short = int((~ans & (wait < s)).sum())
                 num, den = int((~ans).sum()) - short, int(m.sum()) - short
-                n, higher_is_better = int(m.sum()), False
+                n, higher_is_better = den, False
         else:
-            continue  # fcr_rate and channel-less operational lines are not evaluated here
+            if Decimal(str(line.get("credit_pct", 0))) > 0:
+                raise ValueError(f"SLA metric {metric} (channel {ch}) with a credit is not evaluated by the generator")
+            continue
         if den == 0:
             actual, met = None, None
         else:
@@ -117,6 +175,8 @@ def sla_results(rows: MonthRows, version: dict[str, Any], survey_stats) -> list[
             "vendor_id": rows.vendor.vendor_id, "channel": ch, "period_month": rows.month.key, "metric": metric,
             "target": str(target), "actual": actual, "met": met, "sample_size": n,
             "numerator": num, "denominator": den, "credit_pct": str(line["credit_pct"]),
+            "contract_version": version["effective_from"].isoformat(), **extra,
+            "at_target": den > 0 and Fraction(num, den) == Fraction(target),
         })
     return out
 

@@ -83,6 +83,13 @@ class VendorProfile:
     voice_threshold: int = 20
     chat_threshold: int = 30
     credit_pcts: dict[str, Decimal] = field(default_factory=dict)
+    service_credit_cap_pct: Decimal = D("0.10")
+    # minimum_monthly_commitment as a share of the expected variable fees (1.2: bites in short months)
+    minimum_share: float = 0.15
+    # a second contract version from the third month: {"chat_rate": ..., "sl_voice": ...} (None: one version)
+    version2: dict[str, Decimal] | None = None
+    # bills a (pre-contract) pilot month before the first contract version
+    bills_pilot_month: bool = False
 
 
 _DEFAULT_TARGETS = {
@@ -141,8 +148,9 @@ ACME = VendorProfile(
     fixed_rate=D("310.00"),
     vat_rate=D("0.16"),
     sla_abandons="exclude_short",
-    sla_targets={**_DEFAULT_TARGETS, "csat": D("0.70")},
+    sla_targets={**_DEFAULT_TARGETS, "csat": D("0.70"), "fcr": D("0.80")},
     credit_pcts=dict(_DEFAULT_CREDITS),
+    bills_pilot_month=True,
 )
 
 PACIFIC = VendorProfile(
@@ -183,6 +191,7 @@ PACIFIC = VendorProfile(
     sla_abandons="count_against",
     sla_targets={**_DEFAULT_TARGETS, "sl_chat": D("0.75"), "csat": D("0.75")},
     credit_pcts=dict(_DEFAULT_CREDITS),
+    version2={"chat_rate": D("112.00"), "sl_voice": D("0.78")},
 )
 
 IBERIA = VendorProfile(
@@ -225,6 +234,9 @@ IBERIA = VendorProfile(
     chat_threshold=30,
     sla_targets={**_DEFAULT_TARGETS, "sl_voice": D("0.85")},
     credit_pcts=dict(_DEFAULT_CREDITS),
+    service_credit_cap_pct=D("0.05"),
+    minimum_share=1.30,
+    bills_pilot_month=True,
 )
 
 INHOUSE = VendorProfile(

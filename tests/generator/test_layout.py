@@ -33,7 +33,15 @@ def test_file_layout(default_out, truth):
             assert invoices == []
         else:
             prefix = {"acme_mx": "ACME", "pacific_ph": "PAC", "iberia_es": "IBC"}[v]
-            assert invoices == [f"invoice_{prefix}-{m}_r0.csv" for m in MONTHS]
+            extra = {  # a pilot month before the contract; a revision
+                "acme_mx": ["invoice_ACME-2025-12_r0.csv"],
+                "iberia_es": ["invoice_IBC-2025-12_r0.csv"],
+                "pacific_ph": ["invoice_PAC-2026-02_r1.csv"],
+            }[v]
+            supp = [n for n in invoices if "-S_" in n]  # supplementary invoices for a period
+            assert len(supp) <= 1 and all(n[:-len("-S_r0.csv")] + "_r0.csv" in invoices for n in supp)
+            assert invoices == sorted([f"invoice_{prefix}-{m}_r0.csv" for m in MONTHS] + extra + supp)
+    assert sum(1 for v in VENDORS for _ in (land / v / "invoices").glob("*-S_r0.csv")) >= 1
     assert [p.name for p in (land / "_shared" / "fx_rates").iterdir()] == ["fx_rates_2025-12-27_2026-03-31.csv"]
     assert {p.name for p in (default_out / "contracts").iterdir()} == {f"{v}.yaml" for v in VENDORS}
     assert [v["vendor_id"] for v in truth["vendors"]] == VENDORS
@@ -104,8 +112,14 @@ def test_arrival_order_mtimes(default_out):
             else:
                 assert surv > inter
             if v != "inhouse_us":
-                inv = _mtime(next((land / v / "invoices").glob(f"*{m}*")))
+                inv = _mtime(next((land / v / "invoices").glob(f"*{m}_r0.csv")))
                 assert inv.date() == month_end + timedelta(days=5)
+                for f in (land / v / "invoices").glob(f"*{m}*.csv"):  # supplementary, revision: later
+                    assert _mtime(f) >= inv
+                    assert _mtime(f) > max(_mtime(p) for p in (land / v / "surveys").glob(f"*{m}*"))
+    pac = land / "pacific_ph" / "invoices"
+    assert _mtime(pac / "invoice_PAC-2026-02_r1.csv") > _mtime(pac / "invoice_PAC-2026-02_r0.csv")
+    assert _mtime(pac / "invoice_PAC-2026-02_r1.csv") < _mtime(pac / "invoice_PAC-2026-03_r0.csv")
 
 
 def test_fx_rates(default_out):
@@ -126,8 +140,14 @@ def test_contract_yaml_shape(default_out):
         c = yaml.safe_load((default_out / "contracts" / f"{v}.yaml").read_text())
         assert c["vendor_id"] == v
         assert set(c) == {"vendor_id", "name", "kind", "timezone", "currency", "versions"}
-        (ver,) = c["versions"]
-        assert ver["effective_from"] == date(2026, 1, 1) and ver["effective_to"] is None
+        ver = c["versions"][0]
+        assert ver["effective_from"] == date(2026, 1, 1)
+        if v == "pacific_ph":  # renegotiated from the third month
+            v1, v2 = c["versions"]
+            assert v1["effective_to"] == date(2026, 2, 28) and v2["effective_from"] == date(2026, 3, 1)
+            assert v2["effective_to"] is None
+        else:
+            assert len(c["versions"]) == 1 and ver["effective_to"] is None
         assert ver["tolerance"] == {"quantity_pct": 0.02, "amount_abs": 1.0}
         sl = {s["channel"]: s for s in ver["sla"] if s["metric"] == "service_level"}
         assert set(sl) == {"voice", "chat"}
@@ -136,7 +156,7 @@ def test_contract_yaml_shape(default_out):
             assert "pricing" not in ver and ver["monthly_cost_base"] > 0
         else:
             assert c["kind"] == "outsourcer"
-            assert ver["service_credit_cap_pct"] == 0.10
+            assert ver["service_credit_cap_pct"] == (0.05 if v == "iberia_es" else 0.10)
             cats = [p["category"] for p in ver["pricing"]]
             assert cats[:4] == ["handled_contacts", "handled_contacts", "handle_minutes", "training_hours"]
             travel = next(p for p in ver["pricing"] if p["category"] == "travel")

@@ -22,8 +22,10 @@ def test_rows_per_file_splits_months(tmp_path):
 def test_small_and_odd_parameters(tmp_path):
     t = generate(tmp_path / "one", outsourcers=1, months=1, scale=3000, start="2026-11", seed=3)
     assert [v["vendor_id"] for v in t["vendors"]] == ["acme_mx", "inhouse_us"]
-    assert {d["finding"] for d in t["defects"]} == {"rate_variance", "off_contract_item", "duplicate_line",
-                                                     "arithmetic_error", "passthrough_over_cap"}
+    # one month: no previous month whose service credit could be missing
+    assert {d["finding"] for d in t["defects"]} == {
+        "rate_variance", "off_contract_item", "duplicate_line", "arithmetic_error", "passthrough_over_cap",
+        "quantity_variance", "unapproved_passthrough", "minimum_commitment_misbilled", "outside_contract_period"}
     t = generate(tmp_path / "none", outsourcers=0, months=2, scale=2000, start="2026-12")
     assert [v["vendor_id"] for v in t["vendors"]] == ["inhouse_us"] and t["defects"] == []
     assert not (tmp_path / "none" / "landing" / "inhouse_us" / "invoices").exists()
