@@ -11,6 +11,8 @@ One dbt build (module fixture) holds every scenario, one vendor each:
            contract version change between months; a month without a version.
 - fcr_br  (America/Sao_Paulo): FCR with repeat contacts across a month end,
            other queues, the exact window edge, and the disposition fallback.
+- ver_pe  (America/Lima): two contract versions with different SLA targets
+           and months on both sides of the change; SLA lines scoped by queue.
 Every expected value is worked out by hand in the comments.
 """
 
@@ -59,7 +61,8 @@ def version(vendor, start, end=None, cap=None):
                 tolerance_quantity_pct=0.02, tolerance_amount_abs=1)
 
 
-MAD, MEX, CHI, SAO = "Europe/Madrid", "America/Mexico_City", "America/Chicago", "America/Sao_Paulo"
+MAD, MEX, CHI, SAO, LIM = "Europe/Madrid", "America/Mexico_City", "America/Chicago", "America/Sao_Paulo", "America/Lima"
+VER1, VER2 = "ver_pe@2026-01-01", "ver_pe@2026-04-01"
 AB, CAP, FCR = "ab_es@2026-01-01", "cap_mx@2026-01-01", "fcr_br@2026-01-01"
 
 
@@ -119,6 +122,21 @@ def raw_tables() -> dict[str, list[dict]]:
         contact("fcr_br", "f11", local("2026-04-05 10:00", SAO), 5, resolved=True),
     ]
 
+    # ---- ver_pe: America/Lima (UTC-5 all year); version 1 to 31 March, version 2 from 1 April.
+    # The same four contacts each month: q1 answered in 10 s and in 30 s, vip answered in 10 s,
+    # vip abandoned after 8 s (threshold 20 s everywhere)
+    ver = [
+        contact("ver_pe", "p1", local("2026-03-10 10:00", LIM), 10),
+        contact("ver_pe", "p2", local("2026-03-10 11:00", LIM), 30),
+        contact("ver_pe", "p3", local("2026-03-10 12:00", LIM), 10, queue="vip"),
+        # 23:59 on 31 March in Lima = 04:59 UTC on 1 April: March, version 1
+        contact("ver_pe", "p4", local("2026-03-31 23:59", LIM), 8, answered=False, queue="vip"),
+        contact("ver_pe", "p5", local("2026-04-10 10:00", LIM), 10),
+        contact("ver_pe", "p6", local("2026-04-10 11:00", LIM), 30),
+        contact("ver_pe", "p7", local("2026-04-10 12:00", LIM), 10, queue="vip"),
+        contact("ver_pe", "p8", local("2026-04-10 13:00", LIM), 8, answered=False, queue="vip"),
+    ]
+
     surveys = [
         # responded in April, the interaction is in March -> counts in March
         dict(vendor_id="ab_es", survey_id="s1", interaction_id="a1", responded_at=local("2026-04-02 09:00", MAD),
@@ -144,6 +162,7 @@ def raw_tables() -> dict[str, list[dict]]:
             dict(vendor_id="cap_mx", name="CAP", kind="outsourcer", timezone=MEX, currency="MXN"),
             dict(vendor_id="edge_us", name="EDGE", kind="outsourcer", timezone=CHI, currency="USD"),
             dict(vendor_id="fcr_br", name="FCR", kind="outsourcer", timezone=SAO, currency="BRL"),
+            dict(vendor_id="ver_pe", name="VER", kind="outsourcer", timezone=LIM, currency="PEN"),
         ],
         "contract_versions": [
             version("ab_es", "2026-01-01"),
@@ -151,6 +170,8 @@ def raw_tables() -> dict[str, list[dict]]:
             version("edge_us", "2026-03-01", "2026-03-31"),
             version("edge_us", "2026-04-01"),
             version("fcr_br", "2026-01-01"),
+            version("ver_pe", "2026-01-01", "2026-03-31"),
+            version("ver_pe", "2026-04-01"),
         ],
         "contract_pricing": [
             dict(vendor_id="cap_mx", version_id=CAP, pricing_line=1, category="handled_contacts", channel="voice",
@@ -185,8 +206,15 @@ def raw_tables() -> dict[str, list[dict]]:
             sla("edge_us", "edge_us@2026-04-01", 1, "service_level", 0.8, 0, channel="voice", threshold_seconds=60),
             sla("fcr_br", FCR, 1, "fcr_rate", 0.5, 0.01, repeat_window_days=7),
             sla("fcr_br", FCR, 2, "fcr_rate", 0.5, 0.01, queue="q2"),
+            # version 1: all-queues voice SL target 0.5; vip-only voice SL (count_against) target 0.9
+            sla("ver_pe", VER1, 1, "service_level", 0.5, 0, channel="voice", threshold_seconds=20),
+            sla("ver_pe", VER1, 2, "service_level", 0.9, 0, channel="voice", queue="vip", threshold_seconds=20,
+                abandons="count_against"),
+            # version 2: the all-queues SL target rises to 0.9; the vip line is now an ASA line
+            sla("ver_pe", VER2, 1, "service_level", 0.9, 0, channel="voice", threshold_seconds=20),
+            sla("ver_pe", VER2, 2, "asa_seconds", 15, 0, channel="voice", queue="vip"),
         ],
-        "interactions": ab + edge + cap + fcr,
+        "interactions": ab + edge + cap + fcr + ver,
         "surveys": surveys,
         "agent_surveys": agent_surveys,
         "invoice_lines": [
@@ -371,3 +399,36 @@ def test_contract_months_spine(con):
         ("edge_us", "2026-04-01", "edge_us@2026-04-01"),
     ]
     assert [g["invoice_line_count"] for g in got[:2]] == [1, 1]
+
+
+def test_contract_version_in_force_sets_targets_and_queue_scoped_lines(con):
+    march, april = rows(con, "ver_pe", "2026-03-01"), rows(con, "ver_pe", "2026-04-01")
+    assert {r["version_id"] for r in march.values()} == {VER1}
+    assert {r["version_id"] for r in april.values()} == {VER2}
+    # line 1, all queues, exclude_short (no short limit -> 0): within 20 s are the two 10 s answers,
+    # 2 / 4 offered = 0.5 in both months (p4 at 23:59 on 31 March Lima time is a March contact)
+    for r in (march[1], april[1]):
+        assert r["queue"] is None and (r["offered"], r["answered_within_threshold"], r["sample_size"]) == (4, 2, 4)
+        assert r["actual"] == pytest.approx(0.5)
+    # same actual, different verdict: March target 0.5 (met), April target 0.9 (missed)
+    assert (march[1]["target"], march[1]["met"]) == (Decimal("0.5"), True)
+    assert (april[1]["target"], april[1]["met"]) == (Decimal("0.9"), False)
+    # March line 2, vip only, count_against: p3 within, p4 abandoned -> 1 / 2 = 0.5 < 0.9 missed
+    assert (march[2]["queue"], march[2]["metric"], march[2]["abandons"]) == ("vip", "service_level", "count_against")
+    assert (march[2]["offered"], march[2]["answered"], march[2]["sample_size"]) == (2, 1, 2)
+    assert march[2]["actual"] == pytest.approx(0.5) and march[2]["met"] is False
+    # April line 2, vip-only ASA: only p7 answered, 10 s <= 15 -> met
+    assert (april[2]["queue"], april[2]["metric"], april[2]["sample_size"]) == ("vip", "asa_seconds", 1)
+    assert april[2]["actual"] == pytest.approx(10) and april[2]["met"] is True
+
+
+def test_interval_parameters_follow_the_queue_line_of_the_version_in_force(con):
+    got = query(con, "select queue, period_month, abandons, sla_line, offered, service_level"
+                     " from marts.sla_interval where vendor_id = 'ver_pe' and queue = 'vip'"
+                     " order by interval_start")
+    # March: vip has its own service_level line (line 2, count_against): p3 alone 1/1, p4 alone 0/1
+    # April: version 2 has no vip service_level line -> the all-queues line 1 (exclude_short)
+    assert [(str(g["period_month"]), g["sla_line"], g["abandons"], g["offered"], g["service_level"]) for g in got] == [
+        ("2026-03-01", 2, "count_against", 1, 1.0), ("2026-03-01", 2, "count_against", 1, 0.0),
+        ("2026-04-01", 1, "exclude_short", 1, 1.0), ("2026-04-01", 1, "exclude_short", 1, 0.0),
+    ]

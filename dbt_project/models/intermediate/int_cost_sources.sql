@@ -5,6 +5,11 @@
 --     invoiced (including off-contract, duplicate and pass-through lines:
 --     cost-to-serve is what was invoiced; disputes live in unforeseen_costs).
 --     FX: the invoice's rate (latest rate_date on or before period_end).
+--   * credits due but missing (cost_kind credit_missing): each
+--     missing_service_credit finding of marts.unforeseen_costs, as a negative
+--     amount (-amount_at_risk), channel-less, in the month of the invoice that
+--     should have applied it (period_month M + 1, like the credits applied on
+--     that invoice), at that invoice's FX rate.
 --   * in-house teams (kind in_house): the monthly_cost_base of the contract
 --     version in force for each month with interactions, in contract
 --     currency, converted at the latest rate on or before the month's last day.
@@ -26,6 +31,22 @@ with invoice_lines as (
         on fx.vendor_id = l.vendor_id
         and fx.invoice_id = l.invoice_id
     where l.category <> 'tax'
+),
+
+credits_missing as (
+    select
+        vendor_id,
+        period_month,
+        cast(null as varchar) as channel,
+        'invoice' as cost_source,
+        'credit_missing' as cost_kind,
+        invoice_id,
+        line_id,
+        currency,
+        -cast(amount_at_risk as decimal(38,4)) as amount,
+        fx_rate
+    from {{ ref('unforeseen_costs') }}
+    where finding = 'missing_service_credit'
 ),
 
 in_house_months as (
@@ -68,6 +89,8 @@ cost_base_fx as (
 )
 
 select * from invoice_lines
+union all
+select * from credits_missing
 union all
 select
     vendor_id,

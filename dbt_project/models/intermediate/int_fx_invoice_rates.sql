@@ -2,7 +2,8 @@
 -- before the invoice's period_end, for the invoice currency (domain.md).
 -- The reporting currency converts at 1 when the feed has no row for it.
 -- A currency with no rate on or before period_end gets a null fx_rate here;
--- the test assert_fx_rate_for_every_invoice fails the build in that case.
+-- the warn-severity test fx_rate_missing_for_invoice lists it and the marts
+-- flag it (fx_rate_missing = true, reporting amounts null).
 with invoices as (
     select distinct vendor_id, invoice_id, revision, upper(currency) as currency, period_end
     from {{ ref('stg_invoice_lines') }}

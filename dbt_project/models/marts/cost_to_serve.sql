@@ -2,6 +2,11 @@
 -- net_cost = invoiced_amount - credits_amount - credits_due_missing, in the
 -- invoice (in-house: contract) currency; net_cost_reporting converts each
 -- source item at its own rate (invoice period_end / month end) and sums.
+-- credits_due_missing: missing_service_credit findings (marts.unforeseen_costs)
+-- in the month of the invoice that should have applied them, allocated to
+-- channels by handle seconds like every channel-less amount.
+-- An item without an FX rate: fx_rate_missing true, net_cost_reporting and the
+-- unit costs null (test fx_rate_missing_for_cost_base warns).
 -- Unit costs are in the reporting currency, half-even to 4 places; a zero
 -- denominator gives null. A vendor-month with activity but no cost source
 -- (no invoice yet, no cost base) has null cost columns (cost_source null).
@@ -22,6 +27,9 @@ costs as (
         string_agg(distinct cost_source, ',' order by cost_source) as cost_source,
         sum(case when cost_kind = 'fee' then allocated_amount else 0 end) as invoiced_exact,
         -sum(case when cost_kind = 'credit' then allocated_amount else 0 end) as credits_exact,
+        -sum(case when cost_kind = 'credit_missing' then allocated_amount else 0 end) as credits_missing_exact,
+        -- one item without an FX rate makes the channel-month's reporting amount null (not an understatement)
+        bool_or(fx_rate is null) as fx_rate_missing,
         sum(cast(allocated_amount as decimal(38,8)) * cast(fx_rate as decimal(38,8))) as net_reporting_exact
     from allocated
     group by vendor_id, period_month, channel
@@ -50,7 +58,10 @@ joined as (
         vm.cost_source,
         case when vm.vendor_id is not null then coalesce(c.invoiced_exact, 0) end as invoiced_exact,
         case when vm.vendor_id is not null then coalesce(c.credits_exact, 0) end as credits_exact,
-        case when vm.vendor_id is not null then coalesce(c.net_reporting_exact, 0) end as net_reporting_exact,
+        case when vm.vendor_id is not null then coalesce(c.credits_missing_exact, 0) end as credits_missing_exact,
+        case when vm.vendor_id is not null then coalesce(c.fx_rate_missing, false) end as fx_rate_missing,
+        case when vm.vendor_id is not null and not coalesce(c.fx_rate_missing, false)
+            then coalesce(c.net_reporting_exact, 0) end as net_reporting_exact,
         coalesce(a.handled_contacts, 0) as handled_contacts,
         coalesce(a.resolved_contacts, 0) as resolved_contacts,
         coalesce(a.handle_seconds, 0) as handle_seconds
@@ -75,8 +86,7 @@ rounded as (
         *,
         cast({{ round_half_even('invoiced_exact', 4) }} as decimal(18,4)) as invoiced_amount,
         cast({{ round_half_even('credits_exact', 4) }} as decimal(18,4)) as credits_amount,
-        -- missing_service_credit is a later issue; the column is part of the mart already
-        case when invoiced_exact is not null then cast(0 as decimal(18,4)) end as credits_due_missing,
+        cast({{ round_half_even('credits_missing_exact', 4) }} as decimal(18,4)) as credits_due_missing,
         cast({{ round_half_even('net_reporting_exact', 4) }} as decimal(18,4)) as net_cost_reporting
     from joined
 )
@@ -93,6 +103,7 @@ select
     credits_due_missing,
     cast(invoiced_amount - credits_amount - credits_due_missing as decimal(18,4)) as net_cost,
     net_cost_reporting,
+    fx_rate_missing,
     handled_contacts,
     resolved_contacts,
     handle_seconds,

@@ -10,7 +10,9 @@
 --   cost_per_contact: net_cost_reporting / handled contacts over all channels
 --     (marts.cost_to_serve), reporting currency;
 --   amount_at_risk: sum of the month's findings (marts.unforeseen_costs),
---     reporting currency;
+--     reporting currency; null when a finding's FX rate is missing;
+--   fx_rate_missing: some finding or cost of the month has no FX rate
+--     (its reporting-currency amounts are null, never a partial sum);
 --   rank (1 = best) within the month across all vendors: share of SLAs met
 --     (sla_met / sla_total) descending, then cost_per_contact ascending;
 --     vendors without an evaluated SLA or without a cost rank after those
@@ -39,7 +41,10 @@ cost as (
     select
         vendor_id,
         period_month,
-        sum(net_cost_reporting) as net_cost_reporting,
+        -- null when any channel's cost lacks an FX rate (never a partial sum)
+        case when bool_or(coalesce(fx_rate_missing, false)) then null else sum(net_cost_reporting) end
+            as net_cost_reporting,
+        bool_or(coalesce(fx_rate_missing, false)) as fx_rate_missing,
         sum(handled_contacts) as handled_contacts
     from {{ ref('cost_to_serve') }}
     group by vendor_id, period_month
@@ -50,7 +55,8 @@ findings as (
         vendor_id,
         period_month,
         count(*) as findings,
-        sum(amount_at_risk_reporting) as amount_at_risk
+        case when bool_or(fx_rate_missing) then null else sum(amount_at_risk_reporting) end as amount_at_risk,
+        bool_or(fx_rate_missing) as fx_rate_missing
     from {{ ref('unforeseen_costs') }}
     group by vendor_id, period_month
 ),
@@ -77,8 +83,9 @@ scored as (
         sat.esat,
         s.fcr_rate,
         cast({{ decimal_div('k.net_cost_reporting', 'k.handled_contacts', 4) }} as decimal(18,4)) as cost_per_contact,
-        cast(coalesce(f.amount_at_risk, 0) as decimal(18,4)) as amount_at_risk,
-        coalesce(f.findings, 0) as findings
+        cast(case when f.vendor_id is null then 0 else f.amount_at_risk end as decimal(18,4)) as amount_at_risk,
+        coalesce(f.findings, 0) as findings,
+        coalesce(f.fx_rate_missing, false) or coalesce(k.fx_rate_missing, false) as fx_rate_missing
     from grid as g
     left join {{ ref('stg_contracts') }} as c on c.vendor_id = g.vendor_id
     left join sla as s on s.vendor_id = g.vendor_id and s.period_month = g.period_month

@@ -1,0 +1,339 @@
+"""The dispute pack: one vendor's invoice findings for one month, as an Excel
+workbook (and CSV) a finance analyst can send to the vendor.
+
+Everything comes from the marts (`marts.unforeseen_costs`,
+`marts.invoice_revisions`), read-only: by default from the published copy
+(BI's file, never locked by a running pipeline), else from the warehouse.
+Money stays Decimal from the mart to the cells: every total is a Decimal sum
+of the mart's values, written as a value (not a formula), so the workbook
+reconciles with the mart to the cent. Cells hold the mart's 4-place values
+and are shown with two decimals.
+
+"The month" is the invoice's period_month (date_trunc('month', period_start));
+a missing service credit for an SLA miss in month M sits on the invoice of
+month M + 1, so it is in the M + 1 pack.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+FINDING_ORDER = (
+    "rate_variance", "quantity_variance", "off_contract_item", "passthrough_over_cap",
+    "unapproved_passthrough", "duplicate_line", "arithmetic_error", "outside_contract_period",
+    "missing_service_credit", "minimum_commitment_misbilled",
+)
+FINDING_LABELS = {
+    "rate_variance": "Unit price above the contract rate",
+    "quantity_variance": "Quantity above what the interaction logs support",
+    "off_contract_item": "Item not priced in the contract",
+    "passthrough_over_cap": "Pass-through costs above the monthly cap",
+    "unapproved_passthrough": "Pass-through cost without the required approval",
+    "duplicate_line": "Line billed twice",
+    "arithmetic_error": "Line amount differs from quantity x unit price",
+    "outside_contract_period": "Period not covered by the contract",
+    "missing_service_credit": "Service credit due for missed SLAs not applied",
+    "minimum_commitment_misbilled": "Minimum commitment shortfall billed wrongly",
+}
+MONEY_FORMAT = "#,##0.00"
+QUANTITY_FORMAT = "#,##0.####"
+RATE_FORMAT = "#,##0.00##"
+
+# (header, mart column, number format or None) of the Findings sheet and CSV
+FINDING_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+    ("Invoice", "invoice_id", None),
+    ("Revision", "revision", None),
+    ("Invoice date", "invoice_date", None),
+    ("Line", "line_id", None),
+    ("Finding", "finding", None),
+    ("Category", "category", None),
+    ("Channel", "channel", None),
+    ("Line description", "line_description", None),
+    ("Quantity", "quantity", QUANTITY_FORMAT),
+    ("Unit price", "unit_price", RATE_FORMAT),
+    ("Line amount", "line_amount", MONEY_FORMAT),
+    ("Contract version", "version_id", None),
+    ("Contract rate", "contract_rate", RATE_FORMAT),
+    ("Cap", "cap_applied", MONEY_FORMAT),
+    ("Contract clause", "contract_clause", None),
+    ("Billed quantity", "billed_quantity", QUANTITY_FORMAT),
+    ("Observed quantity", "observed_quantity", QUANTITY_FORMAT),
+    ("Observed quantity source", "observed_quantity_source", None),
+    ("Evidence", "evidence", None),
+    ("Billed (checked)", "billed_amount", MONEY_FORMAT),
+    ("Expected", "expected_amount", MONEY_FORMAT),
+    ("Amount at risk", "amount_at_risk", MONEY_FORMAT),
+    ("Currency", "currency", None),
+    ("FX rate", "fx_rate", "0.00######"),
+    ("Amount at risk (reporting)", "amount_at_risk_reporting", MONEY_FORMAT),
+    ("Reporting currency", "reporting_currency", None),
+    ("Explanation", "detail", None),
+)
+
+
+class DisputeError(Exception):
+    """The pack cannot be written (no invoice for the vendor-month, bad month, no marts)."""
+
+
+@dataclass
+class SummaryRow:
+    finding: str
+    currency: str
+    count: int
+    amount: Decimal
+    amount_reporting: Decimal | None  # None when a finding's FX rate is missing
+
+
+@dataclass
+class DisputePack:
+    vendor_id: str
+    month: str
+    source: Path
+    xlsx: Path
+    csv_files: list[Path]
+    findings: list[dict]
+    summary: list[SummaryRow]
+    totals: dict[str, Decimal]  # invoice currency -> Σ amount_at_risk
+    total_reporting: Decimal | None
+    reporting_currency: str | None
+    invoices: list[dict] = field(default_factory=list)
+    fx_rate_missing: bool = False
+
+
+def parse_month(month: str) -> date:
+    m = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise DisputeError(f"--month must be YYYY-MM (the invoice period month), got {month!r}")
+    return date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def choose_source(warehouse: Path, published: Path | None = None, use_warehouse: bool = False) -> Path:
+    """The published copy when it exists (never locked by the pipeline), else the warehouse."""
+    if not use_warehouse and published is not None and published.exists():
+        return published
+    if warehouse.exists():
+        return warehouse
+    raise DisputeError(f"no warehouse at {warehouse}" + (f" and no published copy at {published}" if published else "")
+                       + "; run `bpo run` first")
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def read_marts(db: Path, vendor_id: str, month: date) -> tuple[list[dict], list[dict]]:
+    """(current invoices of the vendor-month, their findings) from the marts, read-only."""
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        raise DisputeError(f"cannot open {db} read-only ({exc}); while the pipeline writes, use the published copy")
+    try:
+        tables = {r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
+        missing = {"unforeseen_costs", "invoice_revisions"} - tables
+        if missing:
+            raise DisputeError(f"{db} has no marts.{', marts.'.join(sorted(missing))}; run `bpo run` first")
+        invoices = _rows(con, "select * from marts.invoice_revisions where vendor_id = ? and period_month = ? "
+                              "and not superseded order by invoice_date, invoice_id", [vendor_id, month])
+        findings = _rows(con, "select * from marts.unforeseen_costs where vendor_id = ? and period_month = ? "
+                              "order by invoice_date nulls last, invoice_id, line_id, finding", [vendor_id, month])
+        if not invoices:
+            known = con.execute("select count(*) from marts.invoice_revisions where vendor_id = ?",
+                                [vendor_id]).fetchone()[0]
+            hint = (f"vendor {vendor_id!r} has invoices for other months" if known
+                    else f"no invoice of vendor {vendor_id!r} at all")
+            raise DisputeError(f"no invoice of {vendor_id} for period month {month:%Y-%m} in {db} ({hint})")
+    finally:
+        con.close()
+    return invoices, findings
+
+
+def summarise(findings: list[dict]) -> tuple[list[SummaryRow], dict[str, Decimal], Decimal | None]:
+    """Counts and Decimal sums by finding and currency, the grand totals (per invoice currency, reporting)."""
+    groups: dict[tuple[str, str], SummaryRow] = {}
+    for f in findings:
+        key = (f["finding"], f["currency"])
+        row = groups.setdefault(key, SummaryRow(f["finding"], f["currency"], 0, Decimal(0), Decimal(0)))
+        row.count += 1
+        row.amount += f["amount_at_risk"]
+        if row.amount_reporting is not None:
+            rep = f["amount_at_risk_reporting"]
+            row.amount_reporting = None if rep is None else row.amount_reporting + rep
+    order = {name: n for n, name in enumerate(FINDING_ORDER)}
+    summary = sorted(groups.values(), key=lambda r: (order.get(r.finding, 99), r.finding, r.currency))
+    totals: dict[str, Decimal] = {}
+    for r in summary:
+        totals[r.currency] = totals.get(r.currency, Decimal(0)) + r.amount
+    total_reporting: Decimal | None = Decimal(0)
+    for r in summary:
+        total_reporting = None if total_reporting is None or r.amount_reporting is None \
+            else total_reporting + r.amount_reporting
+    return summary, totals, total_reporting
+
+
+def _cell_value(value):
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return value
+
+
+def _write_workbook(path: Path, pack: DisputePack, generated_at: datetime) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDE5F0")
+    inv = pack.invoices
+    first = inv[0]
+    wb = Workbook()
+
+    # --- cover ---------------------------------------------------------------
+    cover = wb.active
+    cover.title = "Cover"
+    cover["A1"] = "Invoice dispute pack"
+    cover["A1"].font = Font(bold=True, size=14)
+    period_start = min(i["period_start"] for i in inv)
+    period_end = max(i["period_end"] for i in inv)
+    rows: list[tuple[str, object, str | None]] = [
+        ("Vendor", first.get("vendor_name") or pack.vendor_id, None),
+        ("Vendor id", pack.vendor_id, None),
+        ("Contract currency", first.get("contract_currency"), None),
+        ("Invoice currency", ", ".join(sorted({i["currency"] for i in inv})), None),
+        ("Period", f"{pack.month} ({period_start:%Y-%m-%d} to {period_end:%Y-%m-%d})", None),
+        ("Invoices", ", ".join(f"{i['invoice_id']} rev {i['revision']}" for i in inv), None),
+        ("Findings", len(pack.findings), None),
+    ]
+    for cur, total in sorted(pack.totals.items()):
+        rows.append((f"Total amount at risk ({cur})", total, MONEY_FORMAT))
+    rows.append((f"Total amount at risk ({pack.reporting_currency or 'reporting currency'})",
+                 pack.total_reporting if pack.total_reporting is not None else "FX rate missing", MONEY_FORMAT))
+    rows += [
+        ("Generated at (UTC)", generated_at.strftime("%Y-%m-%d %H:%M:%S"), None),
+        ("Source", str(pack.source), None),
+    ]
+    for n, (label, value, fmt) in enumerate(rows, start=3):
+        cover.cell(n, 1, label).font = bold
+        c = cover.cell(n, 2, value)
+        if fmt and isinstance(value, Decimal):
+            c.number_format = fmt
+    note = len(rows) + 4
+    cover.cell(note, 1, "Amounts are those of the warehouse's marts.unforeseen_costs (4 decimal places, "
+                        "shown with 2); totals are exact sums of them.")
+    if pack.fx_rate_missing:
+        cover.cell(note + 1, 1, "fx_rate_missing: some findings have no FX rate for their period end; their "
+                                "reporting-currency amounts are blank.").font = Font(bold=True, color="C00000")
+    cover.column_dimensions["A"].width = 34
+    cover.column_dimensions["B"].width = 60
+
+    # --- summary -------------------------------------------------------------
+    summ = wb.create_sheet("Summary")
+    headers = ["Finding", "Meaning", "Count", "Currency", "Amount at risk",
+               f"Amount at risk ({pack.reporting_currency or 'reporting'})"]
+    for col, h in enumerate(headers, start=1):
+        c = summ.cell(1, col, h)
+        c.font, c.fill = bold, head_fill
+    r = 2
+    for row in pack.summary:
+        summ.cell(r, 1, row.finding)
+        summ.cell(r, 2, FINDING_LABELS.get(row.finding, ""))
+        summ.cell(r, 3, row.count)
+        summ.cell(r, 4, row.currency)
+        summ.cell(r, 5, row.amount).number_format = MONEY_FORMAT
+        rep = summ.cell(r, 6, row.amount_reporting)
+        rep.number_format = MONEY_FORMAT
+        r += 1
+    for cur, total in sorted(pack.totals.items()):
+        summ.cell(r, 1, "Grand total").font = bold
+        summ.cell(r, 3, sum(s.count for s in pack.summary if s.currency == cur)).font = bold
+        summ.cell(r, 4, cur).font = bold
+        c = summ.cell(r, 5, total)
+        c.number_format, c.font = MONEY_FORMAT, bold
+        r += 1
+    summ.cell(r, 1, "Grand total (reporting currency)").font = bold
+    summ.cell(r, 3, len(pack.findings)).font = bold
+    summ.cell(r, 4, pack.reporting_currency).font = bold
+    c = summ.cell(r, 6, pack.total_reporting)
+    c.number_format, c.font = MONEY_FORMAT, bold
+    for col, width in zip("ABCDEF", (30, 48, 8, 10, 18, 22)):
+        summ.column_dimensions[col].width = width
+
+    # --- findings ------------------------------------------------------------
+    fs = wb.create_sheet("Findings")
+    for col, (h, _, _) in enumerate(FINDING_COLUMNS, start=1):
+        c = fs.cell(1, col, h)
+        c.font, c.fill = bold, head_fill
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+    for r, f in enumerate(pack.findings, start=2):
+        for col, (_, key, fmt) in enumerate(FINDING_COLUMNS, start=1):
+            c = fs.cell(r, col, _cell_value(f.get(key)))
+            if fmt:
+                c.number_format = fmt
+            elif key == "invoice_date":
+                c.number_format = "yyyy-mm-dd"
+    fs.freeze_panes = "A2"
+    fs.auto_filter.ref = f"A1:{get_column_letter(len(FINDING_COLUMNS))}{max(1, len(pack.findings) + 1)}"
+    for col, (h, key, _) in enumerate(FINDING_COLUMNS, start=1):
+        wide = key in ("contract_clause", "evidence", "detail", "observed_quantity_source", "line_description")
+        fs.column_dimensions[get_column_letter(col)].width = 48 if wide else max(10, len(h) + 2)
+
+    wb.save(path)
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _write_csvs(out: Path, stem: str, pack: DisputePack) -> list[Path]:
+    findings_csv = out / f"{stem}_findings.csv"
+    with findings_csv.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow([key for _, key, _ in FINDING_COLUMNS])
+        for f in pack.findings:
+            w.writerow([_csv_value(f.get(key)) for _, key, _ in FINDING_COLUMNS])
+    summary_csv = out / f"{stem}_summary.csv"
+    with summary_csv.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["finding", "count", "currency", "amount_at_risk", "reporting_currency", "amount_at_risk_reporting"])
+        for s in pack.summary:
+            w.writerow([s.finding, s.count, s.currency, s.amount, pack.reporting_currency,
+                        _csv_value(s.amount_reporting)])
+        for cur, total in sorted(pack.totals.items()):
+            w.writerow(["TOTAL", sum(s.count for s in pack.summary if s.currency == cur), cur, total,
+                        pack.reporting_currency, ""])
+        w.writerow(["TOTAL_REPORTING", len(pack.findings), "", "", pack.reporting_currency,
+                    _csv_value(pack.total_reporting)])
+    return [findings_csv, summary_csv]
+
+
+def build_dispute_pack(db: Path, vendor_id: str, month: str, out: Path,
+                       generated_at: datetime | None = None) -> DisputePack:
+    """Write <out>/dispute_<vendor>_<YYYY-MM>.xlsx and its CSVs from the marts in `db`."""
+    period = parse_month(month)
+    invoices, findings = read_marts(db, vendor_id, period)
+    summary, totals, total_reporting = summarise(findings)
+    reporting = next((f["reporting_currency"] for f in findings if f.get("reporting_currency")), None)
+    stem = f"dispute_{vendor_id}_{period:%Y-%m}"
+    out.mkdir(parents=True, exist_ok=True)
+    pack = DisputePack(
+        vendor_id=vendor_id, month=f"{period:%Y-%m}", source=db, xlsx=out / f"{stem}.xlsx", csv_files=[],
+        findings=findings, summary=summary, totals=totals, total_reporting=total_reporting,
+        reporting_currency=reporting, invoices=invoices,
+        fx_rate_missing=any(f.get("fx_rate_missing") for f in findings),
+    )
+    _write_workbook(pack.xlsx, pack, generated_at or datetime.now(timezone.utc))
+    pack.csv_files = _write_csvs(out, stem, pack)
+    return pack
