@@ -101,6 +101,55 @@ def test_service_level_and_abandon_rate_match_ground_truth(demo):
     assert compared >= 12
 
 
+def test_every_sla_line_matches_ground_truth(demo):
+    """Each SLA result the generator states (vendor x month x SLA line: service level, ASA, AHT, abandon
+    rate, CSAT, FCR, ...) has its line in marts.sla_compliance with the same actual and the same met.
+
+    The ground truth names no sla_line, so a line is found by vendor, month, metric, channel, queue
+    (null unless stated) and target, and the contract version when the ground truth states it;
+    exactly one mart row must match. sample_size is not compared: the generator reports offered
+    contacts for service level and abandon rate, the mart the metric's denominator.
+    """
+    marts: dict[tuple, list[dict]] = {}
+    cur = duckdb.connect(str(demo["warehouse"]), read_only=True)
+    try:
+        res = cur.execute("select * from marts.sla_compliance")
+        names = [d[0] for d in res.description]
+        for values in res.fetchall():
+            r = dict(zip(names, values))
+            key = (r["vendor_id"], str(r["period_month"])[:7], r["metric"], r["channel"], r["queue"])
+            marts.setdefault(key, []).append(r)
+    finally:
+        cur.close()
+
+    truth = demo["truth"]["sla"]
+    problems = []
+    for t in truth:
+        key = (t["vendor_id"], t["period_month"], t["metric"], t.get("channel"), t.get("queue"))
+        candidates = [r for r in marts.get(key, []) if r["target"] == Decimal(str(t["target"]))]
+        if t.get("contract_version"):
+            candidates = [r for r in candidates if r["version_id"] == f"{t['vendor_id']}@{t['contract_version']}"]
+        if len(candidates) != 1:
+            problems.append(f"{key} target {t['target']}: {len(candidates)} mart rows")
+            continue
+        (r,) = candidates
+        if t["actual"] is None:
+            ok = r["actual"] is None
+        else:
+            ok = r["actual"] is not None and r["actual"] == pytest.approx(float(t["actual"]), rel=1e-12, abs=1e-12)
+        if not ok:
+            problems.append(f"{key} actual: mart {r['actual']}, truth {t['actual']}")
+        if r["met"] != t["met"]:
+            problems.append(f"{key} met: mart {r['met']}, truth {t['met']} (actual {t['actual']}, target {t['target']})")
+        for col in ("fcr_repeat_basis_contacts", "fcr_disposition_basis_contacts"):
+            if col in t and r[col] != t[col]:
+                problems.append(f"{key} {col}: mart {r[col]}, truth {t[col]}")
+    assert not problems, f"{len(problems)} of {len(truth)} SLA results differ:\n" + "\n".join(problems[:40])
+    assert len(truth) >= 40  # several metrics x 4 vendors x 3 months
+    assert {t["metric"] for t in truth} >= {"service_level", "abandon_rate", "asa_seconds"}
+    assert {t["met"] for t in truth} >= {True, False}
+
+
 def test_rerun_on_the_same_landing_zone_adds_no_rows(demo):
     tables = ["interactions", "surveys", "agent_surveys", "invoice_lines", "fx_rates", "load_manifest"]
     before = {t: query(demo["warehouse"], f"select count(*) from raw.{t}")[0][0] for t in tables}

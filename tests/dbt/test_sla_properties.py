@@ -2,8 +2,8 @@
 
 Hypothesis draws many vendors per example (a dbt build costs seconds, so one
 example = one build = many independent random interaction sets). Each vendor
-gets a random timezone, a random 7-day window that crosses a month end and/or
-a DST change, random contacts (channel, queue, answered or abandoned, wait,
+gets a random timezone, a 7-day window around a month end and/or a DST
+change (contacts cluster at the pivot instant), random contacts (channel, queue, answered or abandoned, wait,
 talk/hold/wrap, transfer, complaint, customer, disposition) and one contract
 version with the same ten SLA lines: four voice service_level lines (one per
 `abandons` treatment, in random order), voice abandon_rate, ASA, AHT and
@@ -38,11 +38,18 @@ UTC = timezone.utc
 SELECT = "+sla_compliance +sla_interval"
 TREATMENTS = ("exclude_short", "exclude_all", "count_against", "count_for_within")
 TIMEZONES = ("Europe/Madrid", "America/Chicago", "Asia/Kathmandu", "America/Sao_Paulo", "UTC")
-# window starts (UTC): Chicago spring-forward (8 Mar); Madrid spring-forward (29 Mar) + March end;
-# April end; October end + Chicago fall-back (1 Nov)
-WINDOW_STARTS = (datetime(2026, 3, 5, tzinfo=UTC), datetime(2026, 3, 26, tzinfo=UTC),
-                 datetime(2026, 4, 27, tzinfo=UTC), datetime(2026, 10, 28, tzinfo=UTC))
-WINDOW_SECONDS = 7 * 86400
+# Contacts arrive within ±3.5 days of a pivot instant (UTC). Hypothesis favours small offsets, so
+# contacts cluster at the pivots: UTC midnight at a month end (local month ≠ UTC month for a few
+# hours in every zone but UTC) and the Chicago DST changes.
+PIVOTS = (
+    datetime(2026, 3, 8, 8, tzinfo=UTC),     # Chicago spring-forward (02:00 CST -> 03:00 CDT)
+    datetime(2026, 4, 1, tzinfo=UTC),        # March end; Madrid spring-forward 29 Mar 01:00 UTC is 3 days before
+    datetime(2026, 5, 1, tzinfo=UTC),        # April end
+    # October end (Madrid 31 Oct 23:00 UTC, Chicago 1 Nov 05:00 UTC); Chicago's repeated hour 01:00-01:59
+    # is 06:00-07:59 UTC
+    datetime(2026, 11, 1, 4, tzinfo=UTC),
+)
+HALF_WINDOW = 302400                         # 3.5 days in seconds
 REPEAT_WINDOW_DAYS = 7
 # metric -> (target, higher is better)
 TARGETS = {"service_level": (0.8, True), "abandon_rate": (0.05, False), "asa_seconds": (30, False),
@@ -52,7 +59,7 @@ TARGETS = {"service_level": (0.8, True), "abandon_rate": (0.05, False), "asa_sec
 
 @dataclass
 class Contact:
-    offset: int            # seconds after the window start
+    offset: int            # seconds after (or before) the vendor's pivot
     channel: str
     queue: str
     answered: bool
@@ -70,20 +77,21 @@ class Contact:
 class Vendor:
     vendor_id: str
     tz: str
-    start: datetime
+    pivot: datetime
     threshold: int
     short: int
     treatments: tuple[str, ...]    # abandons of SLA lines 1..4
     contacts: list[Contact] = field(default_factory=list)
 
     def arrived(self, c: Contact) -> datetime:
-        return self.start + timedelta(seconds=c.offset)
+        return self.pivot + timedelta(seconds=c.offset)
 
 
 contacts_st = st.builds(
     Contact,
-    # a narrow offset range now and then, so that equal arrival times (FCR peers) occur
-    offset=st.one_of(st.integers(0, WINDOW_SECONDS - 1), st.integers(0, 3)),
+    # the whole window, the hours around the pivot, and a few seconds (equal arrival times: FCR peers)
+    offset=st.one_of(st.integers(-HALF_WINDOW, HALF_WINDOW - 1), st.integers(-6 * 3600, 6 * 3600),
+                     st.integers(0, 3)),
     channel=st.sampled_from(("voice", "voice", "voice", "chat", "email")),
     queue=st.sampled_from(("q1", "q2")),
     answered=st.booleans(),
@@ -106,7 +114,7 @@ def vendors_st(draw) -> list[Vendor]:
         out.append(Vendor(
             vendor_id=f"p{i:02d}",
             tz=draw(st.sampled_from(TIMEZONES)),
-            start=draw(st.sampled_from(WINDOW_STARTS)),
+            pivot=draw(st.sampled_from(PIVOTS)),
             threshold=draw(st.integers(0, 60)),
             short=draw(st.integers(0, 10)),
             treatments=tuple(draw(st.permutations(TREATMENTS))),
@@ -263,7 +271,7 @@ def same(a, b) -> bool:
 
 
 def describe(v: Vendor) -> str:
-    rows = [f"{v.vendor_id} tz={v.tz} start={v.start:%Y-%m-%d} threshold={v.threshold} short={v.short} "
+    rows = [f"{v.vendor_id} tz={v.tz} pivot={v.pivot:%Y-%m-%d %H:%M}Z threshold={v.threshold} short={v.short} "
             f"lines 1-4={v.treatments}"]
     rows += [f"  {v.arrived(c):%Y-%m-%d %H:%M:%S}Z {c}" for c in v.contacts]
     return "\n".join(rows)
