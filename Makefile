@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 STAMP  := $(VENV)/.installed
+BENCH_ROWS ?= 10000000
 
 .PHONY: demo test install bench clean dagster
 
@@ -25,6 +26,10 @@ test: $(STAMP)
 
 dagster: $(STAMP)
 	$(BIN)/dagster dev
+
+# Floor / backfill / incremental timings on BENCH_ROWS generated interactions (bench/README.md)
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --rows $(BENCH_ROWS)
 
 clean:
 	rm -rf $(VENV) demo dbt_project/target dbt_project/logs
