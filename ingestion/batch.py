@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,11 +20,25 @@ def pending_files(settings: Settings) -> list[LandedFile]:
 
 
 def landed_file(settings: Settings, path: str | Path) -> LandedFile:
-    """A path inside the landing zone as a LandedFile (refuses paths outside it)."""
+    """A path inside the landing zone as a LandedFile (refuses paths outside it).
+
+    The quarantined copy of a file (<quarantine>/<vendor>/<feed>/<name>) is
+    accepted too and stands for the landed file it was copied from.
+    """
     root = settings.landing.resolve()
     resolved = Path(path).resolve()
+    quarantine = settings.quarantine_dir.resolve()
+    if root not in resolved.parents and quarantine in resolved.parents:
+        original = root / resolved.relative_to(quarantine)
+        if original.is_file():
+            resolved = original.resolve()
+    lexical = Path(os.path.normpath(Path(path).absolute()))
+    if root in lexical.parents and lexical.is_symlink() and root not in resolved.parents:
+        return LandedFile(path=lexical, landing_root=root)  # a link out of the zone: quarantined, never read
     if root not in resolved.parents:
-        raise ValueError(f"{path} is not inside the landing zone {root}")
+        raise ValueError(f"{path} is not inside the landing zone {root} (files are replayed from where they landed)")
+    if not resolved.is_file():
+        raise ValueError(f"{path} is not a file in the landing zone {root}")
     return LandedFile(path=resolved, landing_root=root)
 
 
@@ -37,10 +52,64 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
     """
     files = scan_landing(settings.landing) if paths is None else [landed_file(settings, p) for p in paths]
     if paths is not None:
-        files.sort(key=lambda f: (f.path.stat().st_mtime, str(f.path)))
+        files.sort(key=lambda f: (f.path.lstat().st_mtime, str(f.path)))
     results: list[IngestResult] = []
     with connect(settings.warehouse) as con:
         contracts = sync_contracts(con, settings.contracts)
         for f in files:
-            results.append(ingest_file(con, f, contracts, settings.quarantine_dir, validate, replay=replay))
+            results.append(ingest_file(con, f, contracts, settings.quarantine_dir, validate, replay=replay,
+                                       mappings_dir=settings.mappings_dir))
     return results
+
+
+def file_statuses(warehouse: Path, landing: Path | None = None) -> list[dict]:
+    """What `bpo status` shows: every file the manifest knows (its latest outcome) and, given the
+    landing zone, every landed file not processed yet, each with a reason a person can act on.
+
+    status: loaded | quarantined | duplicate (same bytes already processed under another name:
+    nothing to load) | pending (not processed yet; the reason says what will happen).
+    """
+    rows: list[tuple] = []
+    if Path(warehouse).exists():  # no warehouse yet: every landed file is pending
+        with connect(Path(warehouse), read_only=True) as con:
+            rows = con.execute(
+                "select file_path, file_name, sha256, vendor_id, feed, rows, status, reason, warnings, processed_at "
+                "from raw.load_manifest order by processed_at"
+            ).fetchall()
+    latest: dict[str, dict] = {}
+    history: dict[str, list[dict]] = {}
+    for path, name, sha, vendor, feed, n, status, reason, warnings, processed_at in rows:
+        entry = {"file": path, "name": name, "sha256": sha, "vendor_id": vendor, "feed": feed, "rows": n,
+                 "status": status, "reason": reason, "warnings": warnings, "processed_at": processed_at}
+        history.setdefault(sha, []).append(entry)
+        latest[sha] = entry
+    out: list[dict] = []
+    for sha, entry in latest.items():
+        entry = dict(entry)
+        earlier = [e for e in history[sha][:-1] if e["status"] == "quarantined"]
+        if entry["status"] == "loaded" and earlier:
+            entry["reason"] = f"replayed; quarantined before: {earlier[-1]['reason']}"
+        elif entry["status"] == "loaded" and entry["warnings"]:
+            entry["reason"] = f"loaded with warnings: {entry['warnings']}"
+        out.append(entry)
+    if landing is None:
+        return out
+    by_sha = {e["sha256"]: e for e in out}
+    known_paths = {(e["file"], e["sha256"]) for es in history.values() for e in es}
+    for f in scan_landing(landing):
+        sha = f.sha256
+        if (str(f.path), sha) in known_paths:
+            continue
+        entry = {"file": str(f.path), "name": f.path.name, "sha256": sha, "vendor_id": f.vendor_id,
+                 "feed": f.feed, "rows": None, "warnings": None, "processed_at": None}
+        seen = by_sha.get(sha)
+        if seen is not None:
+            entry.update(status="duplicate", reason=f"same bytes as {seen['file']} ({seen['status']}): "
+                                                    "nothing will be loaded from this file")
+        else:
+            problem = f.layout_problem()
+            entry.update(status="pending", reason=(
+                f"will be quarantined: {problem}" if problem
+                else "new file: loaded or quarantined at the next run (sensor or `bpo run`)"))
+        out.append(entry)
+    return out

@@ -23,6 +23,7 @@ import polars as pl
 from ingestion.contracts import Contract, contract_rows, load_contracts
 from ingestion.feeds import FEEDS, Feed, stored_columns
 from ingestion.landing import LandedFile
+from ingestion.mappings import read_landed
 from ingestion.pii import pii_salt
 from ingestion.readers import FileRejected, normalise, read_raw
 
@@ -43,6 +44,7 @@ class IngestResult:
     warnings: list[str] = field(default_factory=list)
     validation: dict[str, Any] | None = None
     quarantine_path: str | None = None
+    mapping_version: str | None = None  # vendor mapping used (file + sha256); None = canonical file
 
 
 def sync_contracts(con: duckdb.DuckDBPyConnection, contracts_dir: Path) -> dict[str, Contract]:
@@ -82,6 +84,7 @@ def ingest_file(
     validate: Validate,
     *,
     replay: bool = False,
+    mappings_dir: Path | None = None,
 ) -> IngestResult:
     """Load one landed file whole, or quarantine it whole. Never half."""
     sha = landed.sha256
@@ -95,9 +98,13 @@ def ingest_file(
 
     try:
         feed, vendor_tz = _check_layout_and_contract(landed, contracts)
-        normalised = normalise(read_raw(landed.path), feed, vendor_id=landed.vendor_id, timezone=vendor_tz,
+        # A vendor with a mapping file (<mappings>/<vendor>/<feed>.yaml) sends its own format: map it first.
+        source = read_landed(landed.path, feed.name, vendor_id=landed.vendor_id, timezone=vendor_tz,
+                             mappings_dir=mappings_dir, read_canonical=read_raw)
+        result.mapping_version = source.mapping_version
+        normalised = normalise(source.frame, feed, vendor_id=landed.vendor_id, timezone=source.timezone,
                                salt=pii_salt())
-        result.warnings = normalised.warnings
+        result.warnings = source.warnings + normalised.warnings
         _check_against_contract(normalised.frame, feed, landed, contracts)
         report = validate(feed.name, normalised.frame.to_pandas(use_pyarrow_extension_array=True),
                           landed.vendor_id if feed.vendor_scoped else None)
@@ -105,6 +112,7 @@ def ingest_file(
         if not report.success:
             raise FileRejected(_summary_of(report), [report.to_text()])
     except FileRejected as rejected:
+        result.mapping_version = result.mapping_version or getattr(rejected, "mapping_version", None)
         return _quarantine(con, landed, result, rejected, quarantine_dir)
 
     load_id = uuid.uuid4().hex
@@ -120,7 +128,8 @@ def ingest_file(
             [load_id, now],
         )
         con.unregister("landed_batch")
-        _write_manifest(con, landed, load_id, "loaded", frame.height, None, result.warnings, now)
+        _write_manifest(con, landed, load_id, "loaded", frame.height, None, result.warnings, now,
+                        result.mapping_version)
         con.commit()
     except Exception:
         con.rollback()
@@ -167,12 +176,13 @@ def _check_against_contract(frame: pl.DataFrame, feed: Feed, landed: LandedFile,
 
 
 def _write_manifest(con: duckdb.DuckDBPyConnection, landed: LandedFile, load_id: str, status: str, rows: int,
-                    reason: str | None, warnings: list[str], now: datetime) -> None:
+                    reason: str | None, warnings: list[str], now: datetime,
+                    mapping_version: str | None = None) -> None:
     con.execute(
         "insert into raw.load_manifest (load_id, file_path, file_name, sha256, vendor_id, feed, rows, status,"
-        " reason, warnings, file_mtime, processed_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " reason, warnings, file_mtime, processed_at, mapping_version) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [load_id, str(landed.path), landed.path.name, landed.sha256, landed.vendor_id, landed.feed, rows, status,
-         reason, "; ".join(warnings) or None, landed.mtime, now],
+         reason, "; ".join(warnings) or None, landed.mtime, now, mapping_version],
     )
 
 
@@ -182,9 +192,12 @@ def _quarantine(con: duckdb.DuckDBPyConnection, landed: LandedFile, result: Inge
     target_dir = quarantine_dir / Path(*landed.parts[:-1]) if len(landed.parts) > 1 else quarantine_dir
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / landed.path.name
-    if target.exists() and target.read_bytes() != landed.path.read_bytes():
-        target = target_dir / f"{landed.sha256[:12]}_{landed.path.name}"
-    shutil.copy2(landed.path, target)
+    if landed.escaping_link is not None:
+        pass  # a link out of the landing zone: never read or copied, only the reason is written
+    else:
+        if target.exists() and target.read_bytes() != landed.path.read_bytes():
+            target = target_dir / f"{landed.sha256[:12]}_{landed.path.name}"
+        shutil.copy2(landed.path, target)
     now = datetime.now(timezone.utc)
     reason_text = "\n".join([
         f"File:      {landed.path}",
@@ -198,13 +211,14 @@ def _quarantine(con: duckdb.DuckDBPyConnection, landed: LandedFile, result: Inge
         *rejected.details,
         "",
         "Nothing from this file was loaded. Fix the file (or the contract) and land the corrected file",
-        "under a new name, or run `bpo replay <file>` after correcting a contract.",
+        f"under a new name, or run `bpo replay {landed.path}` after correcting a contract.",
     ])
     (target_dir / f"{target.name}.reason.txt").write_text(reason_text + "\n", encoding="utf-8")
     load_id = uuid.uuid4().hex
     con.begin()
     try:
-        _write_manifest(con, landed, load_id, "quarantined", 0, rejected.reason, result.warnings, now)
+        _write_manifest(con, landed, load_id, "quarantined", 0, rejected.reason, result.warnings, now,
+                        result.mapping_version)
         con.commit()
     except Exception:
         con.rollback()

@@ -29,6 +29,7 @@ _FALSE = ("false", "f", "0", "n", "no")
 _TS_FORMATS_AWARE = ("%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M%:z")
 _TS_FORMATS_NAIVE = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 MAX_EXAMPLES = 5
+MAX_HEADER_BYTES = 64 * 1024  # a longer first line is not a header (e.g. one 50 MB line)
 
 
 class FileRejected(Exception):
@@ -84,6 +85,13 @@ def _read_csv(path: Path, gz: bool) -> pl.DataFrame:
     data = gzip.decompress(path.read_bytes()) if gz else path.read_bytes()
     if not data.strip():
         raise FileRejected("the file is empty")
+    header = data[:MAX_HEADER_BYTES + 1].split(b"\n", 1)[0]
+    if len(header) > MAX_HEADER_BYTES:
+        line = data.find(b"\n")
+        size = len(data) if line < 0 else line
+        raise FileRejected(
+            f"the first line is {size / 1e6:.1f} MB long with no line break: not a CSV header "
+            f"(a header is at most {MAX_HEADER_BYTES // 1024} KiB); is the file one huge line or not CSV at all?")
     data.decode("utf-8")  # strict: polars would silently replace bad bytes
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]

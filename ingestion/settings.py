@@ -20,11 +20,18 @@ class Settings(BaseSettings):
     warehouse: Path = Field(default=Path("warehouse/warehouse.duckdb"), description="DuckDB warehouse file")
     quarantine: Path | None = Field(default=None, description="default: <warehouse folder>/quarantine")
     published: Path | None = Field(default=None, description="read-only copy for BI; default: <warehouse folder>/published.duckdb")
+    mappings: Path | None = Field(default=None, description="vendor mappings, <vendor_id>/<feed>.yaml; "
+                                  "default: <contracts folder>/../mappings")
     reporting_currency: str = "USD"
 
     @property
     def quarantine_dir(self) -> Path:
         return self.quarantine or self.warehouse.parent / "quarantine"
+
+    @property
+    def mappings_dir(self) -> Path:
+        """Vendor mapping files (docs/onboarding.md); a vendor/feed without one sends canonical files."""
+        return self.mappings or self.contracts.parent / "mappings"
 
     @property
     def published_path(self) -> Path:
@@ -38,4 +45,5 @@ class Settings(BaseSettings):
             "warehouse": self.warehouse.resolve(),
             "quarantine": self.quarantine_dir.resolve(),
             "published": self.published_path.resolve(),
+            "mappings": self.mappings_dir.resolve(),
         })

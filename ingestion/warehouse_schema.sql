@@ -18,8 +18,11 @@ CREATE TABLE IF NOT EXISTS raw.load_manifest (
     reason         VARCHAR,                  -- why quarantined (human readable)
     warnings       VARCHAR,                  -- schema drift etc. (loaded anyway)
     file_mtime     TIMESTAMPTZ,              -- arrival order
-    processed_at   TIMESTAMPTZ NOT NULL
+    processed_at   TIMESTAMPTZ NOT NULL,
+    mapping_version VARCHAR                  -- vendor mapping used: '<vendor>/<feed>.yaml sha256:...' (null: canonical file)
 );
+-- warehouses created before vendor mappings existed
+ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS mapping_version VARCHAR;
 
 CREATE TABLE IF NOT EXISTS raw.interactions (
     vendor_id            VARCHAR NOT NULL,

@@ -11,7 +11,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from ingestion.batch import ingest
 from ingestion.feeds import FEEDS
 from ingestion.loader import sync_contracts
-from ingestion.warehouse import connect
+from ingestion.warehouse import connect, wait_for_lock
+from orchestration.dbt_build import dbt_build_args, raise_if_locked
 from orchestration.publish import publish_marts
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
 
@@ -67,18 +68,19 @@ def landed_files(context: dg.AssetExecutionContext, config: IngestConfig, wareho
             context.log.info(f"skipped {r.file}: {r.reason}")
         for w in r.warnings:
             context.log.warning(f"{r.file}: {w}")
-    touched = {r.feed for r in results if r.status == "loaded"}
+    # Every raw table is reported, with 0 files when nothing new landed for it: a skipped output
+    # would make Dagster skip the dbt build and the publication, so a run that loads only some
+    # feeds (one file per sensor run, a replay, late data) would never restate the marts.
     for table, feed in RAW_FEED_TABLES.items():
-        if feed in touched:
-            files = [r for r in results if r.feed == feed and r.status == "loaded"]
-            yield dg.MaterializeResult(
-                asset_key=raw_key(table),
-                metadata={
-                    "files": len(files),
-                    "rows": sum(r.rows for r in files),
-                    "validation": dg.MetadataValue.json([r.validation for r in files if r.validation]),
-                },
-            )
+        files = [r for r in results if r.feed == feed and r.status == "loaded"]
+        yield dg.MaterializeResult(
+            asset_key=raw_key(table),
+            metadata={
+                "files": len(files),
+                "rows": sum(r.rows for r in files),
+                "validation": dg.MetadataValue.json([r.validation for r in files if r.validation]),
+            },
+        )
     yield dg.MaterializeResult(
         asset_key=raw_key("load_manifest"),
         metadata={
@@ -122,8 +124,14 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """dbt build: staging views, intermediate models and marts, with dbt tests as asset checks."""
     os.environ["BPO_WAREHOUSE"] = warehouse.warehouse  # read by dbt_project/profiles.yml
-    vars_arg = f"{{reporting_currency: {warehouse.reporting_currency}}}"
-    yield from dbt.cli(["build", "--vars", vars_arg], context=context).stream()
+    # dbt fails at once on a held lock: wait for it here (BPO_LOCK_WAIT_SECONDS), then fail clearly
+    wait_for_lock(Path(warehouse.warehouse))
+    invocation = dbt.cli(dbt_build_args(warehouse.reporting_currency), context=context, raise_on_error=False)
+    yield from invocation.stream()
+    error = invocation.get_error()
+    if error is not None:
+        raise_if_locked(Path(warehouse.warehouse), str(error))
+        raise error
 
 
 @dg.asset(deps=[dbt_models], group_name="serving", pool=WAREHOUSE_POOL)

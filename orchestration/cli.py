@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,8 @@ err = Console(stderr=True)
 LandingOpt = Annotated[Path, typer.Option("--landing", help="landing zone root", envvar="BPO_LANDING")]
 ContractsOpt = Annotated[Path, typer.Option("--contracts", help="contracts folder", envvar="BPO_CONTRACTS")]
 WarehouseOpt = Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file", envvar="BPO_WAREHOUSE")]
+MappingsOpt = Annotated[Path | None, typer.Option("--mappings", envvar="BPO_MAPPINGS",
+                                                  help="vendor mappings folder; default: <contracts>/../mappings")]
 
 
 @app.command()
@@ -85,11 +88,12 @@ def _print_results(results: list[dict]) -> None:
 @app.command()
 def run(landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt,
         quarantine: Annotated[Path | None, typer.Option(help="default: <warehouse folder>/quarantine")] = None,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False) -> None:
+        quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False, mappings: MappingsOpt = None) -> None:
     """Process every pending landed file once, build the marts, publish them. Exit 0 when clean."""
     from ingestion.settings import Settings
 
-    settings = Settings(landing=landing, contracts=contracts, warehouse=warehouse, quarantine=quarantine)
+    settings = Settings(landing=landing, contracts=contracts, warehouse=warehouse, quarantine=quarantine,
+                        mappings=mappings)
     ok, results = _execute(settings)
     if not quiet:
         _print_results(results)
@@ -126,38 +130,95 @@ def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (r
 
 @app.command()
 def replay(file: Annotated[Path, typer.Argument(help="the landed file (in the landing zone) to process again")],
-           landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt) -> None:
-    """Process a quarantined file again, e.g. after its contract was corrected."""
+           landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt,
+           mappings: MappingsOpt = None) -> None:
+    """Process a quarantined file again, e.g. after its contract (or mapping) was corrected."""
     from ingestion.settings import Settings
 
-    settings = Settings(landing=landing, contracts=contracts, warehouse=warehouse)
-    ok, results = _execute(settings, paths=[str(file)], replay=True)
+    from ingestion.batch import landed_file
+
+    settings = Settings(landing=landing, contracts=contracts, warehouse=warehouse, mappings=mappings)
+    try:
+        target = landed_file(settings.resolved(), file)
+    except ValueError as exc:
+        err.print(f"[red]cannot replay[/]: {exc}")
+        raise typer.Exit(2) from None
+    ok, results = _execute(settings, paths=[str(target.path)], replay=True)
     _print_results(results)
     if not ok:
         raise typer.Exit(1)
 
 
 @app.command()
-def status(warehouse: WarehouseOpt, landing: Annotated[Path | None, typer.Option("--landing", envvar="BPO_LANDING")] = None) -> None:
-    """List loaded and quarantined files with reasons (and pending ones, given --landing)."""
-    from ingestion.landing import scan_landing
-    from ingestion.warehouse import connect
+def status(warehouse: WarehouseOpt,
+           landing: Annotated[Path | None, typer.Option("--landing", envvar="BPO_LANDING",
+                                                        help="also list landed files not processed yet")] = None,
+           as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False) -> None:
+    """List loaded, quarantined, duplicate and pending files, each with its reason."""
+    import json
 
+    from ingestion.batch import file_statuses
+    from ingestion.warehouse import WarehouseLocked
+
+    try:
+        entries = file_statuses(warehouse, landing)
+    except WarehouseLocked as exc:
+        err.print(f"[red]warehouse locked[/]: {exc}")
+        raise typer.Exit(3) from None
+    if as_json:
+        for e in entries:
+            print(json.dumps(e, default=str))
+        return
     table = Table(title=f"Files in {warehouse}")
     for col in ("processed", "vendor", "feed", "file", "status", "rows", "reason"):
         table.add_column(col)
-    with connect(warehouse, read_only=True) as con:
-        rows = con.execute("select processed_at, vendor_id, feed, file_name, status, rows, reason, sha256 "
-                           "from raw.load_manifest order by processed_at").fetchall()
-    shas = set()
-    for processed_at, vendor, feed, name, st, n, reason, sha in rows:
-        shas.add(sha)
-        table.add_row(f"{processed_at:%Y-%m-%d %H:%M}", vendor or "", feed or "", name, st, str(n), reason or "")
-    if landing is not None:
-        for f in scan_landing(landing):
-            if f.sha256 not in shas:
-                table.add_row("", f.vendor_id or "", f.feed or "", f.path.name, "pending", "", "")
+    colours = {"loaded": "green", "quarantined": "yellow", "duplicate": "dim", "pending": "cyan"}
+    for e in entries:
+        when = f"{e['processed_at']:%Y-%m-%d %H:%M}" if e["processed_at"] else ""
+        table.add_row(when, e["vendor_id"] or "", e["feed"] or "", e["name"],
+                      f"[{colours.get(e['status'], 'white')}]{e['status']}[/]",
+                      "" if e["rows"] is None else str(e["rows"]), e["reason"] or "")
     console.print(table)
+    counts = {s: sum(e["status"] == s for e in entries) for s in colours}
+    console.print(", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+from orchestration.mapping_cli import mapping_app  # noqa: E402  (bpo mapping check)
+
+app.add_typer(mapping_app, name="mapping")
+
+
+@app.command()
+def dispute(
+    vendor: Annotated[str, typer.Option("--vendor", help="vendor_id, as in its contract")],
+    month: Annotated[str, typer.Option("--month", help="invoice period month, YYYY-MM")],
+    warehouse: Annotated[Path | None, typer.Option(
+        "--warehouse", envvar="BPO_WAREHOUSE",
+        help="DuckDB warehouse file; its published copy beside it is read when present")] = None,
+    out: Annotated[Path, typer.Option("--out", help="folder for the workbook and CSVs")] = Path("."),
+    use_warehouse: Annotated[bool, typer.Option(
+        "--use-warehouse", help="read the warehouse itself, not its published copy")] = False,
+) -> None:
+    """Write a dispute pack (Excel + CSV) of one vendor's invoice findings for one month."""
+    from ingestion.settings import Settings
+    from orchestration.dispute import DisputeError, build_dispute_pack, choose_source
+
+    settings = Settings(**({"warehouse": warehouse} if warehouse is not None else {}))
+    try:
+        source = choose_source(settings.warehouse, settings.published_path, use_warehouse=use_warehouse)
+        pack = build_dispute_pack(source, vendor, month, out)
+    except DisputeError as exc:
+        err.print(f"[red]no dispute pack:[/] {exc}")
+        raise typer.Exit(1)
+    console.print(f"[green]dispute pack[/] {pack.xlsx}  ({len(pack.findings)} findings, from {pack.source})")
+    for cur, total in sorted(pack.totals.items()):
+        console.print(f"  amount at risk: {total.quantize(Decimal('0.01'))} {cur}")
+    if pack.total_reporting is not None and pack.reporting_currency:
+        console.print(f"  in {pack.reporting_currency}: {pack.total_reporting.quantize(Decimal('0.01'))}")
+    elif pack.fx_rate_missing:
+        err.print("[yellow]fx_rate_missing:[/] some findings have no FX rate; reporting-currency totals left blank")
+    for path in pack.csv_files:
+        console.print(f"  csv: {path}")
 
 
 def main() -> None:  # pragma: no cover

@@ -2,7 +2,13 @@
 
 BI tools open the published file, never the warehouse the pipeline writes,
 so readers never block a load and never see a half-built mart: the new copy
-is written beside the old one and renamed over it in one step.
+is written beside the old one under a hidden temporary name, checkpointed and
+closed, then renamed over it in one step (`os.replace`). A reader that opened
+the old file keeps reading the old snapshot; the next open sees the new one.
+
+Every published mart carries a `build_id` column, and `main.publication`
+holds the same id with the time and the list of marts, so a reader can check
+that everything it read in one connection comes from one build.
 """
 
 from __future__ import annotations
@@ -15,12 +21,33 @@ from pathlib import Path
 import duckdb
 
 PUBLISHED_SCHEMAS = ("marts",)
+# Relations dbt-duckdb leaves behind when a build is killed between its steps;
+# the next build drops them, and they are never published.
+DBT_SCRATCH_SUFFIXES = ("__dbt_tmp", "__dbt_backup")
 
 
-def publish_marts(warehouse: Path, published: Path) -> dict:
-    """Copy every table of the published schemas into a fresh file; rename it into place."""
+def new_build_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:8]
+
+
+def remove_stale_copies(published: Path) -> list[Path]:
+    """Delete temporary copies left by a publish that was killed half-way (and their WAL files)."""
+    removed = []
+    for stale in published.parent.glob(f".{published.name}.*.tmp*"):
+        stale.unlink(missing_ok=True)
+        removed.append(stale)
+    return removed
+
+
+def publish_marts(warehouse: Path, published: Path, build_id: str | None = None) -> dict:
+    """Copy every table of the published schemas into a fresh file; rename it into place.
+
+    Call only after a successful build (the Dagster asset depends on the dbt
+    models; a failed build skips it), so BI keeps the last good marts.
+    """
     published.parent.mkdir(parents=True, exist_ok=True)
-    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    remove_stale_copies(published)
+    build_id = build_id or new_build_id()
     tmp = published.with_name(f".{published.name}.{build_id}.tmp")
     tables: list[str] = []
     con = duckdb.connect(str(tmp))
@@ -29,16 +56,37 @@ def publish_marts(warehouse: Path, published: Path) -> dict:
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists {schema}")
             names = [r[0] for r in con.execute(
-                "select table_name from duckdb_tables() where database_name = 'wh' and schema_name = ?", [schema]
+                "select table_name from duckdb_tables() where database_name = 'wh' and schema_name = ? "
+                "order by table_name", [schema]
             ).fetchall()]
             for name in names:
-                con.execute(f'create table {schema}."{name}" as select * from wh.{schema}."{name}"')
+                if name.endswith(DBT_SCRATCH_SUFFIXES):
+                    continue
+                con.execute(f'create table {schema}."{name}" as '
+                            f'select *, ?::varchar as build_id from wh.{schema}."{name}"', [build_id])
                 tables.append(f"{schema}.{name}")
-        con.execute("create table main.publication as select ? as build_id, ?::timestamptz as published_at",
-                    [build_id, datetime.now(timezone.utc)])
+        con.execute("create table main.publication as "
+                    "select ?::varchar as build_id, ?::timestamptz as published_at, ?::varchar[] as tables",
+                    [build_id, datetime.now(timezone.utc), tables])
         con.execute("detach wh")
         con.execute("checkpoint")
-    finally:
+    except BaseException:
         con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    _fsync(tmp)
     os.replace(tmp, published)
+    _fsync(published.parent)
     return {"build_id": build_id, "path": str(published), "tables": tables}
+
+
+def _fsync(path: Path) -> None:
+    """Make the copy (or the rename, for a folder) durable before and after the swap."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some filesystems do not fsync folders
+        pass
+    finally:
+        os.close(fd)

@@ -16,19 +16,21 @@ class WarehouseResource(dg.ConfigurableResource):
     warehouse: str
     quarantine: str
     published: str
+    mappings: str = ""  # vendor mapping files; "" = <contracts folder>/../mappings
     reporting_currency: str = "USD"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "WarehouseResource":
         s = settings.resolved()
         return cls(landing=str(s.landing), contracts=str(s.contracts), warehouse=str(s.warehouse),
-                   quarantine=str(s.quarantine), published=str(s.published),
+                   quarantine=str(s.quarantine), published=str(s.published), mappings=str(s.mappings_dir),
                    reporting_currency=s.reporting_currency)
 
     @property
     def settings(self) -> Settings:
         return Settings(landing=Path(self.landing), contracts=Path(self.contracts), warehouse=Path(self.warehouse),
                         quarantine=Path(self.quarantine), published=Path(self.published),
+                        mappings=Path(self.mappings) if self.mappings else None,
                         reporting_currency=self.reporting_currency)
 
 

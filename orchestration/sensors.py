@@ -21,7 +21,7 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
         seen_shas = set(seen.values())
         requests = []
         for landed in scan_landing(warehouse.settings.landing):
-            stat = landed.path.stat()
+            stat = landed.path.lstat()  # a link out of the landing zone is never followed
             fingerprint_key = f"{landed.relative}|{stat.st_size}|{stat.st_mtime_ns}"
             if fingerprint_key in seen:
                 continue

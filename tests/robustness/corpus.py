@@ -1,0 +1,265 @@
+"""The bad-input corpus: every kind of broken file the landing zone has seen, built in code.
+
+Each `Case` lands one file (bytes generated here, so nothing binary is
+committed) and states what must happen: quarantined with a reason containing
+`reason` (a phrase a person understands), or, for harmless surprises, loaded
+with a warning. `GOOD` files are valid and must load beside the bad ones.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import random
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+VENDOR = "acme_mx"  # contract currency MXN, timezone America/Monterrey (tests/conftest.py)
+OTHER_VENDOR = "iberia_es"
+IN_HOUSE = "house_us"  # written by `write_in_house_contract`
+
+IN_HOUSE_CONTRACT = textwrap.dedent("""\
+    vendor_id: house_us
+    name: In-house team
+    kind: in_house
+    timezone: America/Chicago
+    currency: USD
+    versions:
+      - effective_from: 2026-01-01
+        monthly_cost_base: 100000
+        sla:
+          - {metric: service_level, channel: voice, threshold_seconds: 20, target: 0.80, credit_pct: 0.0}
+    """)
+
+
+def write_in_house_contract(contracts: Path) -> None:
+    (contracts / f"{IN_HOUSE}.yaml").write_text(IN_HOUSE_CONTRACT)
+
+
+def csv(text: str) -> bytes:
+    return textwrap.dedent(text).lstrip("\n").encode()
+
+
+INTERACTION_HEADER = ("interaction_id,channel,queue,arrived_at,answered_at,ended_at,talk_seconds,hold_seconds,"
+                      "wrap_seconds,agent_id,transferred,resolved,customer_ref,customer_phone,customer_email,"
+                      "customer_name,complaint")
+INTERACTION_ROW = ("{id},{channel},billing,{arrived},{answered},{ended},{talk},10,30,ag1,N,Y,CUST-{id},"
+                   "+52 81 5555 {n:04d},c{n}@example.com,Customer {n},0")
+
+
+_next_start = iter(range(1000, 10**6, 10))
+
+
+def interactions(rows: int = 3, *, start: int | None = None, **override) -> bytes:
+    """A valid interactions CSV; `override` replaces fields of the LAST row.
+
+    Without `start`, every call numbers its rows differently, so no two cases
+    have the same bytes (identical bytes would be detected as a re-delivery).
+    """
+    start = next(_next_start) if start is None else start
+    lines = [INTERACTION_HEADER]
+    for n in range(start, start + rows):
+        fields = {"id": f"i{n}", "n": n, "channel": "voice", "arrived": "2026-01-05 09:14:03",
+                  "answered": "2026-01-05 09:14:20", "ended": "2026-01-05 09:20:00", "talk": 300}
+        if n == start + rows - 1:
+            fields.update(override)
+        lines.append(INTERACTION_ROW.format(**fields))
+    return ("\n".join(lines) + "\n").encode()
+
+
+INVOICE_HEADER = ("invoice_id,revision,invoice_date,period_start,period_end,currency,line_id,category,channel,"
+                  "description,quantity,unit,unit_price,amount,tax_amount,approval_ref")
+
+
+def invoice(*lines: str, invoice_id: str = "INV-1", currency: str = "MXN") -> bytes:
+    """A valid invoice CSV; each line is 'line_id,category,channel,description,qty,unit,price,amount,tax,approval'."""
+    lines = lines or ("L001,handled_contacts,voice,Voice contacts,1200,contact,10.00,12000.00,1920.00,",
+                      "L002,travel,,Site visit,1,each,450.10,450.10,0,APP-7")
+    head = f"{invoice_id},0,2026-02-05,2026-01-01,2026-01-31,{currency},"
+    return (INVOICE_HEADER + "\n" + "\n".join(head + line for line in lines) + "\n").encode()
+
+
+SURVEYS = csv("""
+    survey_id,interaction_id,responded_at,csat,nps,resolved_self_reported,comment
+    s1,i1,2026-01-05 12:00:00,5,10,Y,Great service from Ana
+    s2,i2,2026-01-05 12:30:00,2,3,N,
+    """)
+
+AGENT_SURVEYS = csv("""
+    response_id,agent_id,site,responded_at,esat,enps
+    r1,ag1,MTY-1,2026-01-10 08:00:00,4,8
+    r2,ag2,MTY-1,2026-01-10 08:05:00,5,9
+    """)
+
+FX = csv("""
+    rate_date,currency,rate_to_reporting
+    2026-01-01,MXN,0.05800000
+    2026-01-01,EUR,1.08000000
+    """)
+
+
+def gz(data: bytes) -> bytes:
+    return gzip.compress(data, mtime=0)
+
+
+def parquet(frame: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.write_parquet(buf)
+    return buf.getvalue()
+
+
+def garbage(n: int, seed: int = 5) -> bytes:
+    rnd = random.Random(seed)
+    return bytes(rnd.getrandbits(8) for _ in range(n))
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    vendor: str
+    feed: str
+    name: str
+    content: bytes | Callable[[], bytes] | None  # None: see `make`
+    reason: str  # a phrase the reason (or, when loaded, a warning) must contain
+    expect: str = "quarantined"  # or "loaded"
+    make: Callable[[Path, Path], Path] | None = None  # (landing, outside dir) -> landed path, for odd files
+
+    def land(self, landing: Path, outside: Path) -> Path:
+        if self.make is not None:
+            return self.make(landing, outside)
+        path = landing / self.vendor / self.feed / self.name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = self.content() if callable(self.content) else self.content
+        path.write_bytes(data)
+        return path
+
+
+def _symlink_out(landing: Path, outside: Path) -> Path:
+    secret = outside / "secret.csv"
+    secret.parent.mkdir(parents=True, exist_ok=True)
+    secret.write_bytes(interactions(2, start=900))
+    link = landing / VENDOR / "interactions" / "linked.csv"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(secret, link)
+    return link
+
+
+def _fifty_mb_line() -> bytes:
+    return b"x" * 50_000_000
+
+
+CASES: list[Case] = [
+    # --- the bytes are not a usable file ---------------------------------------------------------
+    Case("empty_csv", VENDOR, "interactions", "empty.csv", b"", "the file is empty"),
+    Case("empty_jsonl", VENDOR, "interactions", "empty.jsonl", b"\n\n", "the file is empty"),
+    Case("header_only", VENDOR, "interactions", "header.csv", (INTERACTION_HEADER + "\n").encode(),
+         "header but no rows"),
+    Case("semicolon_delimiter", VENDOR, "interactions", "semi.csv",
+         interactions().replace(b",", b";"), "another delimiter"),
+    Case("tab_delimiter", VENDOR, "surveys", "tabs.csv", SURVEYS.replace(b",", b"\t"), "another delimiter"),
+    Case("latin1_bytes", VENDOR, "interactions", "latin1.csv",
+         interactions().decode().replace("billing", "facturaci\u00f3n").encode("latin-1"), "not UTF-8"),
+    Case("utf16_file", VENDOR, "surveys", "utf16.csv", SURVEYS.decode().encode("utf-16"), "not UTF-8"),
+    Case("truncated_gzip", VENDOR, "interactions", "cut.csv.gz", gz(interactions(200))[:300], "gzip"),
+    Case("not_really_gzip", VENDOR, "interactions", "fake.csv.gz", interactions(), "gzip"),
+    Case("binary_garbage_csv", VENDOR, "interactions", "garbage.csv", garbage(4096), "not UTF-8"),
+    Case("binary_garbage_parquet", VENDOR, "interactions", "garbage.parquet", garbage(4096, seed=6),
+         "could not be read as .parquet"),
+    Case("fifty_mb_single_line", VENDOR, "interactions", "one_line.csv", _fifty_mb_line, "50.0 MB long"),
+    Case("broken_jsonl", VENDOR, "surveys", "broken.jsonl",
+         b'{"survey_id": "s1", "interaction_id": "i1", "csat": 5}\n{"survey_id": "s2", "interac',
+         "could not be read as .jsonl"),
+    Case("ragged_csv_rows", VENDOR, "agent_surveys", "ragged.csv",
+         AGENT_SURVEYS + b"r3,ag3,MTY-1,2026-01-10 08:06:00,4,8,extra,fields\n", "could not be read as .csv"),
+    Case("unsupported_xlsx", VENDOR, "interactions", "calls.xlsx", b"PK\x03\x04" + garbage(200),
+         "unsupported file type"),
+    Case("no_extension", VENDOR, "interactions", "README", b"hello\n", "unsupported file type"),
+    # --- the shape is wrong ---------------------------------------------------------------------
+    Case("missing_required_column", VENDOR, "interactions", "nocol.csv",
+         csv("interaction_id,channel,queue\na1,voice,billing\n"), "missing required column(s): arrived_at"),
+    Case("extra_unknown_column", VENDOR, "interactions", "drift.csv",
+         interactions().replace(b"complaint\n", b"complaint,sentiment\n").replace(b",0\n", b",0,positive\n"),
+         "schema drift: unknown column(s) ignored: sentiment", expect="loaded"),
+    Case("wrong_types_int", VENDOR, "interactions", "types.csv", interactions(talk="ten"),
+         "values of the wrong type in column(s) talk_seconds"),
+    Case("wrong_types_parquet", VENDOR, "agent_surveys", "types.parquet",
+         parquet(pl.DataFrame({"response_id": ["r1", "r2"], "esat": ["four", "5"]})),
+         "values of the wrong type in column(s) esat"),
+    Case("unparseable_timestamp", VENDOR, "interactions", "when.csv", interactions(arrived="yesterday"),
+         "values of the wrong type in column(s) arrived_at"),
+    Case("nonexistent_local_time", "iberia_es", "interactions", "dst.csv",
+         interactions(arrived="2026-03-29 02:30:00", answered="2026-03-29 03:30:10",
+                      ended="2026-03-29 03:40:00"), "arrived_at"),
+    # --- the values are wrong (GX suites) -------------------------------------------------------------
+    Case("negative_duration", VENDOR, "interactions", "negative.csv", interactions(talk=-30), "talk_seconds"),
+    Case("answered_before_arrived", VENDOR, "interactions", "order.csv",
+         interactions(answered="2026-01-05 09:10:00"), "answered_at is before arrived_at"),
+    Case("timestamp_in_future", VENDOR, "interactions", "future.csv",
+         interactions(arrived="2099-01-05 09:14:03", answered="2099-01-05 09:14:20", ended="2099-01-05 09:20:00"),
+         "arrived_at"),
+    Case("timestamp_before_2000", VENDOR, "interactions", "y1999.csv",
+         interactions(arrived="1999-12-31 09:14:03", answered="1999-12-31 09:14:20", ended="1999-12-31 09:20:00"),
+         "arrived_at"),
+    Case("duplicate_ids_in_file", VENDOR, "interactions", "dups.csv",
+         interactions(3, start=300) + interactions(1, start=300)[len(INTERACTION_HEADER) + 1:],
+         "interaction_id"),
+    Case("missing_id_value", VENDOR, "surveys", "noid.csv", SURVEYS + b",i3,2026-01-05 13:00:00,4,8,Y,\n",
+         "survey_id"),
+    Case("invalid_channel", VENDOR, "interactions", "fax.csv", interactions(channel="fax"), "channel"),
+    Case("csat_out_of_range", VENDOR, "surveys", "csat7.csv", SURVEYS.replace(b",5,10,", b",7,10,"), "csat"),
+    Case("invalid_currency_code", VENDOR, "invoices", "pesos.csv", invoice(currency="pesos"), "currency"),
+    Case("currency_not_the_contracts", VENDOR, "invoices", "eur.csv", invoice(currency="EUR"),
+         "differs from the contract currency MXN"),
+    Case("amount_sign_does_not_add_up", VENDOR, "invoices", "sign.csv",
+         invoice("L001,handled_contacts,voice,Voice contacts,1200,contact,10.00,-12000.00,1920.00,"), "amount"),
+    Case("amount_not_a_number", VENDOR, "invoices", "nan.csv",
+         invoice("L001,handled_contacts,voice,Voice contacts,1200,contact,10.00,twelve thousand,1920.00,"),
+         "values of the wrong type in column(s) amount"),
+    Case("arithmetic_off_loads_as_a_finding", VENDOR, "invoices", "arith.csv",
+         invoice("L001,handled_contacts,voice,Voice contacts,1200,contact,10.00,12050.00,1920.00,",
+                 invoice_id="INV-ARITH"), "", expect="loaded"),
+    Case("two_invoices_in_one_file", VENDOR, "invoices", "two.csv",
+         invoice() + invoice(invoice_id="INV-2")[len(INVOICE_HEADER) + 1:], "invoice_id"),
+    Case("period_end_before_start", VENDOR, "invoices", "period.csv",
+         invoice().replace(b"2026-01-01,2026-01-31", b"2026-01-31,2026-01-01"), "period_end"),
+    Case("positive_service_credit", VENDOR, "invoices", "credit.csv",
+         invoice("L001,service_credit,,SLA credit,1,each,500.00,500.00,0,"), "service_credit"),
+    Case("fx_rate_zero", "_shared", "fx_rates", "zero.csv", FX.replace(b"0.05800000", b"0"), "rate_to_reporting"),
+    # --- the file is in the wrong place or claims the wrong owner ----------------------------------------
+    Case("vendor_without_contract", "nobody_co", "invoices", "inv.csv", invoice(), "no contract for vendor 'nobody_co'"),
+    Case("invoice_from_in_house_team", IN_HOUSE, "invoices", "inv.csv", invoice(currency="USD"), "in-house team"),
+    Case("unknown_feed_folder", VENDOR, "calls", "x.csv", interactions(), "unknown feed folder 'calls'"),
+    Case("file_outside_feed_folder", VENDOR, "", "loose.csv", interactions(), "not in a <vendor_id>/<feed>/ folder"),
+    Case("fx_rates_under_a_vendor", VENDOR, "fx_rates", "fx.csv", FX + b"2026-01-02,MXN,0.05810000\n", "_shared/fx_rates"),
+    Case("interactions_under_shared", "_shared", "interactions", "x.csv", interactions(),
+         "only fx_rates files may land under _shared"),
+    Case("invalid_vendor_folder", "Acme-MX", "interactions", "x.csv", interactions(), "not a valid vendor_id"),
+    Case("rows_claim_another_vendor", VENDOR, "surveys", "claims.csv",
+         csv("""
+             vendor_id,survey_id,interaction_id,responded_at,csat,nps
+             acme_mx,s1,i1,2026-01-05 12:00:00,5,10
+             iberia_es,s2,i2,2026-01-05 12:30:00,4,9
+             """), "vendor_id"),
+    Case("backslash_traversal_name", VENDOR, "interactions", "x\\..\\..\\..\\etc\\cron.d\\evil.csv", interactions(),
+         "unsafe file name"),
+    Case("encoded_traversal_name", VENDOR, "interactions", "x..%2F..%2Fetc%2Fpasswd.csv", interactions(),
+         "encoded folder separator"),
+    Case("control_characters_in_name", VENDOR, "interactions", "calls\x1b[31m.csv", interactions(),
+         "control or invisible characters"),
+    Case("symlink_out_of_landing", VENDOR, "interactions", "linked.csv", None, "outside the landing zone",
+         make=_symlink_out),
+]
+
+GOOD: list[tuple[str, str, str, bytes]] = [
+    (VENDOR, "interactions", "good_interactions.csv", interactions(5, start=100)),
+    (VENDOR, "surveys", "good_surveys.csv", SURVEYS),
+    (VENDOR, "agent_surveys", "good_agent_surveys.csv", AGENT_SURVEYS),
+    (VENDOR, "invoices", "good_invoice.csv", invoice(invoice_id="INV-GOOD")),
+    (OTHER_VENDOR, "interactions", "good_interactions.csv.gz", gz(interactions(4, start=200))),
+    ("_shared", "fx_rates", "good_fx.csv", FX),
+]
