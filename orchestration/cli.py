@@ -54,7 +54,11 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False):
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def(PIPELINE_JOB)
-    run_config = {"ops": {"landed_files": {"config": {"paths": paths or [], "replay": replay}}}}
+    run_config = {
+        "ops": {"landed_files": {"config": {"paths": paths or [], "replay": replay}}},
+        # Dagster's step-by-step DEBUG events drown the summary; warnings (quarantines) still show.
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    }
     try:
         result = job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
                                         raise_on_error=False)
