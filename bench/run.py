@@ -290,6 +290,8 @@ def ingestion_split(timings: dict, ingestion_step: float) -> dict:
 def pipeline_env(workdir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BPO_") or k == "BPO_PII_SALT"}
     env.update({"DAGSTER_HOME": str(workdir / "dagster_home"), "PYTHONUNBUFFERED": "1",
+                # step timings are parsed from Dagster's DEBUG events
+                "BPO_LOG_LEVEL": "DEBUG",
                 "BENCH_TIMINGS_OUT": str(workdir / "timings.json")})
     (workdir / "dagster_home").mkdir(parents=True, exist_ok=True)
     return env

@@ -57,7 +57,7 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False):
     run_config = {
         "ops": {"landed_files": {"config": {"paths": paths or [], "replay": replay}}},
         # Dagster's step-by-step DEBUG events drown the summary; warnings (quarantines) still show.
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        "loggers": {"console": {"config": {"log_level": os.environ.get("BPO_LOG_LEVEL", "WARNING").upper()}}},
     }
     try:
         result = job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
