@@ -52,3 +52,15 @@ coalesce(cast({{ round_half_even(x, 2) }} as varchar), '?')
 {% macro fmt_num(x) -%}
 coalesce(rtrim(rtrim(cast(cast(({{ x }}) as decimal(38,4)) as varchar), '0'), '.'), '?')
 {%- endmacro %}
+
+{#- The rate to the reporting currency from an as-of FX join: the rate found,
+    or 1 when the amount is already in the reporting currency; null otherwise
+    (a missing rate is flagged, never guessed). -#}
+{% macro fx_rate_or_identity(rate_column, currency_column) -%}
+    cast(
+        case
+            when {{ rate_column }} is not null then {{ rate_column }}
+            when {{ currency_column }} = '{{ var("reporting_currency") }}' then 1
+        end
+    as decimal(18,8))
+{%- endmacro %}

@@ -76,12 +76,7 @@ cost_base as (
 cost_base_fx as (
     select
         b.*,
-        cast(
-            case
-                when f.rate_to_reporting is not null then f.rate_to_reporting
-                when b.currency = '{{ var("reporting_currency") }}' then 1
-            end
-        as decimal(18,8)) as fx_rate
+        {{ fx_rate_or_identity('f.rate_to_reporting', 'b.currency') }} as fx_rate
     from cost_base as b
     asof left join {{ ref('stg_fx_rates') }} as f
         on f.currency = b.currency

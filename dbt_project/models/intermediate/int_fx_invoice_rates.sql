@@ -17,12 +17,7 @@ select
     i.period_end,
     '{{ var("reporting_currency") }}' as reporting_currency,
     f.rate_date,
-    cast(
-        case
-            when f.rate_to_reporting is not null then f.rate_to_reporting
-            when i.currency = '{{ var("reporting_currency") }}' then 1
-        end
-    as decimal(18,8)) as fx_rate
+    {{ fx_rate_or_identity('f.rate_to_reporting', 'i.currency') }} as fx_rate
 from invoices as i
 asof left join {{ ref('stg_fx_rates') }} as f
     on f.currency = i.currency
