@@ -115,9 +115,15 @@ def ingest_file(
         result.mapping_version = result.mapping_version or getattr(rejected, "mapping_version", None)
         return _quarantine(con, landed, result, rejected, quarantine_dir)
 
+    _load(con, landed, feed, normalised.frame, result)
+    return result
+
+
+def _load(con: duckdb.DuckDBPyConnection, landed: LandedFile, feed: Feed, frame: pl.DataFrame,
+          result: IngestResult) -> None:
+    """Write the file's rows and its manifest row in one transaction."""
     load_id = uuid.uuid4().hex
     now = datetime.now(timezone.utc)
-    frame = normalised.frame
     cols = stored_columns(feed)
     con.begin()
     try:
@@ -136,7 +142,6 @@ def ingest_file(
         raise
     result.rows = frame.height
     result.load_id = load_id
-    return result
 
 
 def _summary_of(report: Any) -> str:

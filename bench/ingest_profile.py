@@ -1,0 +1,109 @@
+"""Micro-benchmark of ingestion alone (read → normalise → GX → load), no Dagster, no dbt.
+
+    .venv/bin/python bench/ingest_profile.py /tmp/g1m            # a generated data set (landing/, contracts/)
+    .venv/bin/python bench/ingest_profile.py /tmp/g1m --profile /tmp/ingest.prof   # + cProfile
+    /usr/bin/time -f %M .venv/bin/python bench/ingest_profile.py /tmp/g1m          # + peak RSS (KB)
+
+Ingests every landed file into a fresh warehouse in a temporary folder and
+prints, per feed, the seconds spent in each stage. Stages are measured by
+wrapping the loader's functions (like bench/timed_bpo.py); with prefetching,
+read/normalise/to_pandas run in a background thread, so their sum can exceed
+the wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TIMES: dict[tuple[str, str], float] = defaultdict(float)
+ROWS: dict[str, int] = defaultdict(int)
+_feed = threading.local()
+
+
+def _timed(stage: str, fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            TIMES[(getattr(_feed, "name", "?"), stage)] += time.perf_counter() - t0
+    return wrapper
+
+
+def _feed_of(fn, feed_arg):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        _feed.name = feed_arg(*args, **kwargs)
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def install() -> None:
+    import polars as pl
+
+    import expectations.runner as runner
+    import ingestion.loader as loader
+
+    loader.read_landed = _timed("read", _feed_of(loader.read_landed, lambda path, feed, **_: feed))
+    loader.normalise = _timed("normalise", loader.normalise)
+    pl.DataFrame.to_pandas = _timed("to_pandas", pl.DataFrame.to_pandas)
+    runner.FeedValidator.validate = _timed(
+        "validate", _feed_of(runner.FeedValidator.validate, lambda self, feed, *a, **k: feed))
+    runner.get_validator = _timed("gx_setup", runner.get_validator)
+    if hasattr(loader, "_load"):
+        loader._load = _timed("load", loader._load)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", type=Path, help="folder with landing/ and contracts/")
+    parser.add_argument("--profile", type=Path, help="write cProfile stats here")
+    args = parser.parse_args()
+    install()
+    import expectations.runner as runner
+    from ingestion.batch import ingest
+    from ingestion.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(landing=args.dataset / "landing", contracts=args.dataset / "contracts",
+                            warehouse=Path(tmp) / "warehouse.duckdb")
+
+        def validate(feed, frame, vendor_id):
+            return runner.get_validator().validate(feed=feed, frame=frame, vendor_id=vendor_id)
+
+        profiler = cProfile.Profile() if args.profile else None
+        t0 = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        results = ingest(settings, validate)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(str(args.profile))
+        wall = time.perf_counter() - t0
+    for r in results:
+        ROWS[r.feed or "?"] += r.rows
+    statuses = defaultdict(int)
+    for r in results:
+        statuses[r.status] += 1
+    stages = ("read", "normalise", "to_pandas", "validate", "load")
+    feeds = sorted({f for f, _ in TIMES} - {"?"})
+    print(f"{'feed':<14}{'rows':>10}" + "".join(f"{s:>11}" for s in stages))
+    for feed in feeds:
+        print(f"{feed:<14}{ROWS[feed]:>10,}" + "".join(f"{TIMES[(feed, s)]:>11.2f}" for s in stages))
+    setup = sum(t for (_, s), t in TIMES.items() if s == "gx_setup")
+    print(f"files: {dict(statuses)}; wall {wall:.2f} s, of which GX set-up {setup:.2f} s\n")
+
+
+if __name__ == "__main__":
+    main()
