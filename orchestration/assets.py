@@ -12,7 +12,8 @@ from ingestion.batch import ingest
 from ingestion.feeds import FEEDS
 from ingestion.loader import sync_contracts
 from ingestion.warehouse import connect, wait_for_lock
-from orchestration.dbt_build import dbt_build_args, raise_if_locked
+from orchestration.dbt_build import dbt_build_args, dbt_target_path, raise_if_locked
+from orchestration.dbt_inprocess import WarehouseDbtResource
 from orchestration.publish import publish_marts
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
 
@@ -101,7 +102,8 @@ def ensure_dbt_manifest(project: DbtProject = dbt_project) -> Path:
     sources = [p for p in project.project_dir.rglob("*") if p.suffix in (".sql", ".yml", ".yaml")
                and "target" not in p.relative_to(project.project_dir).parts]
     if not manifest.exists() or any(p.stat().st_mtime > manifest.stat().st_mtime for p in sources):
-        DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(["parse", "--quiet"], target_path=manifest.parent).wait()
+        WarehouseDbtResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+            ["parse", "--quiet"], target_path=manifest.parent).wait()
     return manifest
 
 
@@ -126,7 +128,10 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     os.environ["BPO_WAREHOUSE"] = warehouse.warehouse  # read by dbt_project/profiles.yml
     # dbt fails at once on a held lock: wait for it here (BPO_LOCK_WAIT_SECONDS), then fail clearly
     wait_for_lock(Path(warehouse.warehouse))
-    invocation = dbt.cli(dbt_build_args(warehouse.reporting_currency), context=context, raise_on_error=False)
+    # one target folder per warehouse, kept between runs: dbt's partial_parse.msgpack there matches this
+    # warehouse's profile and vars, so a run re-parses only the dbt files that changed
+    invocation = dbt.cli(dbt_build_args(warehouse.reporting_currency), context=context, raise_on_error=False,
+                         target_path=dbt_target_path(Path(warehouse.warehouse)))
     yield from invocation.stream()
     error = invocation.get_error()
     if error is not None:

@@ -1,8 +1,11 @@
 """How the marts are built: the one `dbt build` command line, and running it without Dagster.
 
 The Dagster asset (`orchestration.assets.dbt_models`) runs the same arguments
-through dagster-dbt; `build_marts` runs them as a plain subprocess for scripts
-and tests. Both wait for the warehouse lock first (dbt cannot wait for it
+through dagster-dbt's events with dbt in the step's own process
+(`orchestration.dbt_inprocess`); `build_marts` runs them as a plain subprocess
+for scripts and tests. Both use the warehouse's own target folder
+(`dbt_target_path`), so dbt's partial parsing survives from one build to the
+next. Both wait for the warehouse lock first (dbt cannot wait for it
 itself: it fails at once with DuckDB's "Could not set lock") and turn a lock
 failure into `WarehouseLocked` with the same clear message as ingestion.
 
@@ -36,6 +39,15 @@ def dbt_build_args(reporting_currency: str = "USD") -> list[str]:
     return ["build", "--vars", f"{{reporting_currency: {reporting_currency}}}"]
 
 
+def dbt_target_path(warehouse: Path) -> Path:
+    """dbt's target (and log) folder for a warehouse, kept between builds for partial parsing.
+
+    dbt re-parses the whole project when the profile (the warehouse path) or the --vars differ
+    from the last parse in the target folder, so each warehouse keeps its own folder beside it.
+    """
+    return Path(warehouse).resolve().parent / "dbt_target"
+
+
 def raise_if_locked(warehouse: Path, dbt_output: str) -> None:
     """After a failed dbt run: raise WarehouseLocked when the failure was the file lock."""
     if is_lock_error(dbt_output):
@@ -48,7 +60,7 @@ def build_marts(warehouse: Path, *, reporting_currency: str = "USD", target_path
     """`dbt build` against the warehouse as a subprocess; raise DbtBuildFailed / WarehouseLocked."""
     warehouse = Path(warehouse).resolve()
     wait_for_lock(warehouse)
-    target_path = target_path or warehouse.parent / "dbt_target"
+    target_path = target_path or dbt_target_path(warehouse)
     log_path = log_path or warehouse.parent / "dbt_logs"
     proc = subprocess.run(
         [DBT_EXECUTABLE, *dbt_build_args(reporting_currency), "--project-dir", str(DBT_PROJECT_DIR),

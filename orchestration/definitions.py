@@ -7,10 +7,9 @@ Paths come from BPO_* environment variables (see ingestion/settings.py);
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
-
 from ingestion.settings import Settings
 from orchestration.assets import DBT_EXECUTABLE, contracts, dbt_models, dbt_project, landed_files, published_marts
+from orchestration.dbt_inprocess import WarehouseDbtResource
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
 from orchestration.sensors import build_landing_sensor
 
@@ -33,7 +32,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         resources={
             "warehouse": WarehouseResource.from_settings(settings),
             "great_expectations": GreatExpectationsResource(),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+            # dbt build in the step's process (dagster-dbt's events, without its subprocesses)
+            "dbt": WarehouseDbtResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
         },
     )
 
