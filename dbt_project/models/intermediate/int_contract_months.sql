@@ -8,36 +8,38 @@
 -- month (arrived_at in the vendor's timezone), agent surveys by responded_at
 -- in the vendor's timezone, invoices by date_trunc('month', period_start).
 with activity as (
-    select vendor_id, period_month, 'interactions' as source
-    from {{ ref('int_interaction_facts') }}
+    select vendor_id, period_month, 'interactions' as source, sum(offered_contacts) as items
+    from {{ ref('int_interaction_activity') }}
+    group by vendor_id, period_month
 
     union all
 
-    select i.vendor_id, i.period_month, 'surveys' as source
-    from {{ ref('stg_surveys') }} as s
-    join {{ ref('int_interaction_facts') }} as i
-        on i.vendor_id = s.vendor_id and i.interaction_id = s.interaction_id
+    select vendor_id, period_month, 'surveys' as source, count(*) as items
+    from {{ ref('int_survey_responses') }}
+    group by vendor_id, period_month
 
     union all
 
-    select vendor_id, period_month, 'agent_surveys' as source
+    select vendor_id, period_month, 'agent_surveys' as source, count(*) as items
     from {{ ref('stg_agent_surveys') }}
     where period_month is not null
+    group by vendor_id, period_month
 
     union all
 
-    select vendor_id, period_month, 'invoice_lines' as source
+    select vendor_id, period_month, 'invoice_lines' as source, count(*) as items
     from {{ ref('stg_invoice_lines') }}
+    group by vendor_id, period_month
 ),
 
 months as (
     select
         vendor_id,
         period_month,
-        count(*) filter (where source = 'interactions') as interaction_count,
-        count(*) filter (where source = 'surveys') as survey_count,
-        count(*) filter (where source = 'agent_surveys') as agent_survey_count,
-        count(*) filter (where source = 'invoice_lines') as invoice_line_count
+        cast(coalesce(sum(items) filter (where source = 'interactions'), 0) as bigint) as interaction_count,
+        cast(coalesce(sum(items) filter (where source = 'surveys'), 0) as bigint) as survey_count,
+        cast(coalesce(sum(items) filter (where source = 'agent_surveys'), 0) as bigint) as agent_survey_count,
+        cast(coalesce(sum(items) filter (where source = 'invoice_lines'), 0) as bigint) as invoice_line_count
     from activity
     group by vendor_id, period_month
 )

@@ -5,9 +5,9 @@ select
     vendor_id,
     period_month,
     channel,
-    count(*) as handled_contacts,
-    count_if(resolved) as resolved_contacts,
-    cast(sum(handle_seconds) as bigint) as handle_seconds
-from {{ ref('stg_interactions') }}
-where is_answered
+    cast(sum(answered_contacts) as bigint) as handled_contacts,
+    cast(sum(answered_resolved_contacts) as bigint) as resolved_contacts,
+    cast(sum(answered_handle_seconds) as bigint) as handle_seconds
+from {{ ref('int_interaction_activity') }}
 group by vendor_id, period_month, channel
+having sum(answered_contacts) > 0

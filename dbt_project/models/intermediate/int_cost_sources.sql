@@ -50,10 +50,10 @@ credits_missing as (
 ),
 
 in_house_months as (
-    select distinct i.vendor_id, i.period_month
-    from {{ ref('stg_interactions') }} as i
+    select distinct a.vendor_id, a.period_month
+    from {{ ref('int_interaction_activity') }} as a
     join {{ ref('stg_contracts') }} as c
-        on c.vendor_id = i.vendor_id
+        on c.vendor_id = a.vendor_id
     where c.kind = 'in_house'
 ),
 

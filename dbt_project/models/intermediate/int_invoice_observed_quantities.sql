@@ -5,8 +5,8 @@
 --   handled_contacts: answered contacts of that channel in the contract month;
 --   handle_minutes:   sum(talk + hold + wrap seconds) of those contacts / 60,
 --                     rounded half-even to 4 places.
--- Contacts come from raw.interactions after updates (stg_interactions: latest
--- updated_at / file wins) in their contract month (arrived_at in the vendor's
+-- Contacts come from raw.interactions after updates (int_interaction_facts:
+-- latest updated_at / file wins) in their contract month (arrived_at in the vendor's
 -- timezone). A group without any interaction observes 0.
 with groups as (
     select * from {{ ref('int_invoice_rate_groups') }}
@@ -18,11 +18,9 @@ activity as (
         vendor_id,
         period_month,
         channel,
-        count(*) as answered_contacts,
-        cast(coalesce(sum(handle_seconds), 0) as bigint) as handle_seconds
-    from {{ ref('stg_interactions') }}
-    where is_answered
-    group by vendor_id, period_month, channel
+        handled_contacts as answered_contacts,
+        handle_seconds
+    from {{ ref('int_cost_channel_activity') }}
 ),
 
 observed as (

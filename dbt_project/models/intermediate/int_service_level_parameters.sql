@@ -6,8 +6,8 @@
 -- version is in force) the defaults apply: threshold 20 s, short abandons
 -- < 0 s (none), abandons exclude_short (is_default_parameters = true).
 with combos as (
-    select distinct vendor_id, period_month, channel, queue
-    from {{ ref('int_interaction_facts') }}
+    select vendor_id, period_month, channel, queue
+    from {{ ref('int_interaction_activity') }}
 ),
 
 candidates as (

@@ -12,65 +12,12 @@
 {% set survey_metrics = ['csat_top2box', 'nps'] %}
 {% set agent_metrics = ['esat_top2box', 'enps'] %}
 
-with months as (
-    select *
-    from {{ ref('int_contract_months') }}
-    where version_id is not null and has_kpi_data
-),
-
-lines as (
-    select
-        m.vendor_id,
-        m.period_month,
-        m.version_id,
-        s.sla_line,
-        s.metric,
-        s.channel,
-        s.queue,
-        s.target,
-        -- only the parameters the metric uses (resolved defaults from staging)
-        case when s.metric = 'service_level' then s.threshold_seconds end as threshold_seconds,
-        case when s.metric in ('service_level', 'abandon_rate') then s.short_abandon_seconds end as short_abandon_seconds,
-        case when s.metric = 'service_level' then s.abandons end as abandons,
-        case when s.metric = 'fcr_rate' then s.repeat_window_days end as repeat_window_days,
-        s.credit_pct
-    from months as m
-    join {{ ref('stg_contract_sla') }} as s
-        on s.vendor_id = m.vendor_id and s.version_id = m.version_id
+with lines as (
+    select * from {{ ref('int_sla_lines') }}
 ),
 
 contact_counts as (
-    select
-        l.vendor_id,
-        l.period_month,
-        l.sla_line,
-        count(f.interaction_id) as offered,
-        count(*) filter (where f.is_answered) as answered,
-        count(*) filter (where f.is_abandoned) as abandoned,
-        count(*) filter (where f.is_abandoned and f.wait_seconds < l.short_abandon_seconds) as short_abandoned,
-        count(*) filter (where f.is_answered and f.wait_seconds <= l.threshold_seconds) as answered_within_threshold,
-        count(*) filter (where f.is_abandoned and f.wait_seconds <= l.threshold_seconds) as abandoned_within_threshold,
-        sum(f.wait_seconds) filter (where f.is_answered) as answered_wait_seconds,
-        sum(f.handle_seconds) filter (where f.is_answered) as handle_seconds,
-        count(*) filter (where f.is_answered and f.transferred) as transferred,
-        count(*) filter (where f.is_answered and f.complaint) as complaints,
-        count(*) filter (where f.is_answered and f.has_customer_ref) as fcr_repeat_basis_contacts,
-        count(*) filter (where f.is_answered and not f.has_customer_ref) as fcr_disposition_basis_contacts,
-        count(*) filter (
-            where f.is_answered and f.has_customer_ref
-            and (f.seconds_to_next_contact is null or f.seconds_to_next_contact > l.repeat_window_days * 86400)
-        ) as fcr_repeat_basis_resolved,
-        count(*) filter (
-            where f.is_answered and not f.has_customer_ref and coalesce(f.resolved, false)
-        ) as fcr_disposition_basis_resolved
-    from lines as l
-    left join {{ ref('int_interaction_facts') }} as f
-        on f.vendor_id = l.vendor_id
-        and f.period_month = l.period_month
-        and (l.channel is null or f.channel = l.channel)
-        and (l.queue is null or f.queue = l.queue)
-    where l.metric in ('{{ contact_metrics | join("', '") }}')
-    group by l.vendor_id, l.period_month, l.sla_line
+    select * from {{ ref('int_sla_contact_counts') }}
 ),
 
 survey_counts as (
@@ -111,23 +58,25 @@ agent_counts as (
     group by l.vendor_id, l.period_month, l.sla_line
 ),
 
--- counts are null on lines whose metric does not use them
+-- counts are null on lines whose metric does not use them; a contact line with
+-- no matching contact (no row in int_sla_contact_counts) counts 0
 counts as (
     select
         l.*,
-        c.offered,
-        c.answered,
-        c.abandoned,
-        c.short_abandoned,
-        c.answered_within_threshold,
-        c.abandoned_within_threshold,
+        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.offered, 0) end as offered,
+        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.answered, 0) end as answered,
+        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.abandoned, 0) end as abandoned,
+        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.short_abandoned, 0) end as short_abandoned,
+        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.answered_within_threshold, 0) end as answered_within_threshold,
+        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.abandoned_within_threshold, 0) end as abandoned_within_threshold,
         c.answered_wait_seconds,
         c.handle_seconds,
-        c.transferred,
-        c.complaints,
-        c.fcr_repeat_basis_contacts,
-        c.fcr_disposition_basis_contacts,
-        c.fcr_repeat_basis_resolved + c.fcr_disposition_basis_resolved as fcr_resolved_contacts,
+        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.transferred, 0) end as transferred,
+        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.complaints, 0) end as complaints,
+        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.fcr_repeat_basis_contacts, 0) end as fcr_repeat_basis_contacts,
+        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.fcr_disposition_basis_contacts, 0) end as fcr_disposition_basis_contacts,
+        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.fcr_repeat_basis_resolved, 0) end + case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.fcr_disposition_basis_resolved, 0) end
+            as fcr_resolved_contacts,
         s.csat_responses,
         s.csat_top2box_responses,
         s.nps_responses,

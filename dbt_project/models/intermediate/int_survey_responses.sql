@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+-- A table: the SLA actuals, the contract-month spine and esat_csat all read it.
 -- Customer survey responses attributed to the surveyed interaction: survey
 -- metrics take the month (contract month, vendor timezone), channel and queue
 -- of the interaction, not of the response (domain.md § KPIs). A survey may

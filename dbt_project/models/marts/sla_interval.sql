@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    tags=['scoped'],
+    pre_hook="{{ delete_build_scope() }}",
+) }}
+-- depends_on: {{ ref('int_build_scope') }}
 -- Interval view: vendor × channel × queue × 30-minute interval of the vendor's
 -- wall clock. interval_start_local is the local half hour (hh:00 or hh:30);
 -- interval_start is the instant it starts: arrived_at minus the local minutes
@@ -8,12 +15,17 @@
 -- int_service_level_parameters (the channel's service_level SLA line of the
 -- version in force for the interval's contract month; defaults 20 s / 0 s /
 -- exclude_short when there is none).
+-- Incremental by vendor × contract month (tag `scoped`, macros/build_scope.sql):
+-- a build recomputes only the months new interaction files touch.
 with facts as (
     select
         *,
         date_trunc('hour', arrived_at_local)
             + to_minutes(cast(minute(arrived_at_local) // 30 * 30 as bigint)) as interval_start_local
     from {{ ref('int_interaction_facts') }}
+    {% if is_incremental() %}
+    where {{ in_build_scope() }}
+    {% endif %}
 ),
 
 keyed as (

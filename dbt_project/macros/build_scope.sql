@@ -1,0 +1,86 @@
+{#-
+  Incremental builds by vendor × contract month (DEVELOPERS.md "Incremental builds").
+
+  Models tagged `scoped` are incremental tables keyed by (vendor_id, period_month).
+  Each build recomputes only the vendor-months in ref('int_build_scope') (those new
+  interaction files touch, plus the FCR look-back, plus every month of a vendor
+  whose contract changed): the pre-hook `delete_build_scope()` removes those rows
+  and the model inserts them again, in the same transaction. The ledger in
+  schema build_state records which loads and contract fingerprints the marts
+  include; it is written by `record_build_state()` only after a build in which
+  every scoped model succeeded, so a failed or partial build is simply redone.
+-#}
+
+{% macro in_build_scope(vendor_column='vendor_id', month_column='period_month') -%}
+    {#- the scope's columns are renamed so that unqualified outer column names cannot bind to them -#}
+    exists (
+        select 1
+        from (
+            select vendor_id as scope_vendor_id, period_month as scope_period_month, whole_vendor as scope_whole_vendor
+            from {{ ref('int_build_scope') }}
+        ) as build_scope
+        where build_scope.scope_vendor_id = {{ vendor_column }}
+            and (build_scope.scope_whole_vendor or build_scope.scope_period_month = {{ month_column }})
+    )
+{%- endmacro %}
+
+
+{% macro delete_build_scope() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ in_build_scope() }}
+    {%- else -%}
+        select 1 -- full build: nothing to delete
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro create_build_state() -%}
+    create schema if not exists build_state;
+    create table if not exists build_state.built_loads (
+        load_id varchar primary key,
+        built_at timestamptz not null
+    );
+    create table if not exists build_state.built_contracts (
+        vendor_id varchar primary key,
+        fingerprint varchar not null,
+        built_at timestamptz not null
+    );
+{%- endmacro %}
+
+
+{% macro record_build_state(results) -%}
+    {#- Only a build in which every scoped model succeeded may advance the ledger. -#}
+    {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
+    {%- set succeeded = [] -%}
+    {%- set failed = [] -%}
+    {%- for r in results -%}
+        {%- if r.status in ('error', 'fail', 'runtime error') -%}{%- do failed.append(r.node.unique_id) -%}{%- endif -%}
+        {%- if r.node.resource_type == 'model' and r.status == 'success' -%}{%- do succeeded.append(r.node.unique_id) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- set required = [] -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model' and ('scoped' in node.tags or node.name in ('int_build_scope', 'int_vendor_build_parameters')) -%}
+            {%- do required.append(node.unique_id) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set missing = required | reject('in', succeeded) | list -%}
+    {#- relation names from the graph: ref() is not allowed in a conditional hook -#}
+    {%- set parameters = (graph.nodes.values() | selectattr('name', 'equalto', 'int_vendor_build_parameters') | first).relation_name -%}
+    {%- set manifest = (graph.sources.values() | selectattr('source_name', 'equalto', 'raw')
+                        | selectattr('name', 'equalto', 'load_manifest') | first).relation_name -%}
+    {%- if failed or missing -%}
+        {{ log("build_state not advanced (failed: " ~ (failed | length) ~ ", scoped models not built: " ~ (missing | length) ~ ")", info=False) }}
+        {{ return('select 1') }}
+    {%- endif -%}
+    begin transaction;
+    insert into build_state.built_loads (load_id, built_at)
+    select m.load_id, now()
+    from {{ manifest }} as m
+    where m.status = 'loaded'
+        and not exists (select 1 from build_state.built_loads as b where b.load_id = m.load_id)
+    group by m.load_id;
+    delete from build_state.built_contracts;
+    insert into build_state.built_contracts (vendor_id, fingerprint, built_at)
+    select vendor_id, fingerprint, now() from {{ parameters }};
+    commit;
+{%- endmacro %}

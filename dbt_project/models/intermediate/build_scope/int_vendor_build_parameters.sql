@@ -1,0 +1,42 @@
+{{ config(materialized='table') }}
+-- Per vendor, what the scoped (incremental) models depend on in its contract:
+-- the timezone (contract months, local times), the FCR look-back horizon and a
+-- fingerprint of every contract field the interaction-derived models read
+-- (kind, timezone, version dates, SLA lines). A changed fingerprint restates
+-- all of the vendor's months (int_build_scope); pricing changes need no
+-- restatement because the money marts are rebuilt whole on every build.
+-- fcr_horizon_days: the longest FCR repeat window of any version; next-contact
+-- facts are kept only within it (int_interaction_facts), so a new contact can
+-- only change facts of contacts at most this many days earlier.
+with contract_rows as (
+    select vendor_id, 'contract ' || kind || ' ' || timezone as fact
+    from {{ ref('stg_contracts') }}
+    union all
+    select vendor_id, 'version ' || cast(v as varchar)
+    from {{ source('raw', 'contract_versions') }} as v
+    union all
+    select vendor_id, 'sla ' || cast(s as varchar)
+    from {{ source('raw', 'contract_sla') }} as s
+),
+
+fingerprints as (
+    select vendor_id, md5(string_agg(fact, ' | ' order by fact)) as fingerprint
+    from contract_rows
+    group by vendor_id
+),
+
+horizons as (
+    select vendor_id, max(repeat_window_days) as fcr_horizon_days
+    from {{ ref('stg_contract_sla') }}
+    where metric = 'fcr_rate'
+    group by vendor_id
+)
+
+select
+    c.vendor_id,
+    c.timezone,
+    coalesce(h.fcr_horizon_days, 0) as fcr_horizon_days,
+    f.fingerprint
+from {{ ref('stg_contracts') }} as c
+join fingerprints as f on f.vendor_id = c.vendor_id
+left join horizons as h on h.vendor_id = c.vendor_id
