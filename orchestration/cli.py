@@ -106,9 +106,6 @@ def generate(
 
 def _execute(settings, paths: list[str] | None = None, replay: bool = False):
     """Run the pipeline job in-process with the given settings; return (ok, ingest results)."""
-    from orchestration import warmup
-
-    warmup.start()  # pyarrow.dataset and dbt, imported while Dagster and the definitions load
     fast_exit.ran_pipeline = True
     from ingestion.contracts import ContractError
     from orchestration.definitions import PIPELINE_JOB, build_definitions
