@@ -53,24 +53,55 @@ def install() -> None:
     import polars as pl
 
     import expectations.runner as runner
+    import ingestion.batch as batch
     import ingestion.loader as loader
 
     loader.read_landed = _timed("read", _feed_of(loader.read_landed, lambda path, feed, **_: feed))
     loader.normalise = _timed("normalise", loader.normalise)
     pl.DataFrame.to_pandas = _timed("to_pandas", pl.DataFrame.to_pandas)
+    if hasattr(loader, "_as_pandas"):
+        loader._as_pandas = _timed("to_pandas", loader._as_pandas)
     runner.FeedValidator.validate = _timed(
         "validate", _feed_of(runner.FeedValidator.validate, lambda self, feed, *a, **k: feed))
     runner.get_validator = _timed("gx_setup", runner.get_validator)
     if hasattr(loader, "_load"):
         loader._load = _timed("load", loader._load)
+    if hasattr(batch, "_Prefetch"):  # the main thread waiting for a file to be prepared
+        batch._Prefetch.take = _timed("waited", batch._Prefetch.take)
+
+
+class _InlineExecutor:
+    """A ThreadPoolExecutor stand-in that runs each task at once, in the caller's thread."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller like a real executor does
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, wait: bool = True) -> None:
+        pass
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset", type=Path, help="folder with landing/ and contracts/")
     parser.add_argument("--profile", type=Path, help="write cProfile stats here")
+    parser.add_argument("--no-prefetch", action="store_true",
+                        help="prepare each file in the main thread (to measure what prefetching gains)")
     args = parser.parse_args()
     install()
+    if args.no_prefetch:
+        import ingestion.batch as batch
+
+        batch.ThreadPoolExecutor = _InlineExecutor
     import expectations.runner as runner
     from ingestion.batch import ingest
     from ingestion.settings import Settings
@@ -96,7 +127,7 @@ def main() -> None:
     statuses = defaultdict(int)
     for r in results:
         statuses[r.status] += 1
-    stages = ("read", "normalise", "to_pandas", "validate", "load")
+    stages = ("read", "normalise", "to_pandas", "validate", "load", "waited")
     feeds = sorted({f for f, _ in TIMES} - {"?"})
     print(f"{'feed':<14}{'rows':>10}" + "".join(f"{s:>11}" for s in stages))
     for feed in feeds:

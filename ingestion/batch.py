@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from ingestion.landing import LandedFile, scan_landing
-from ingestion.loader import IngestResult, Validate, already_processed, ingest_file, sync_contracts
+from ingestion.loader import (IngestResult, PreparedFile, Validate, already_processed, ingest_file, prepare_file,
+                              sync_contracts)
 from ingestion.settings import Settings
 from ingestion.warehouse import connect
 
@@ -48,7 +50,9 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
 
     Files are processed one at a time, each in its own transaction, in
     arrival order, so a crash loses at most the file in flight, which is
-    then picked up again on the next run.
+    then picked up again on the next run. One background thread prepares
+    (hashes, reads, normalises) the next file while the current one is
+    validated and loaded: at most two files are in memory at a time.
     """
     files = scan_landing(settings.landing) if paths is None else [landed_file(settings, p) for p in paths]
     if paths is not None:
@@ -56,10 +60,68 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
     results: list[IngestResult] = []
     with connect(settings.warehouse) as con:
         contracts = sync_contracts(con, settings.contracts)
-        for f in files:
-            results.append(ingest_file(con, f, contracts, settings.quarantine_dir, validate, replay=replay,
-                                       mappings_dir=settings.mappings_dir))
+        ahead = _Prefetch(files, _known_shas(con, replay),
+                          lambda f: prepare_file(f, contracts, mappings_dir=settings.mappings_dir))
+        with ahead:
+            for i, f in enumerate(files):
+                prepared = ahead.take(i)
+                results.append(ingest_file(con, f, contracts, settings.quarantine_dir, validate, replay=replay,
+                                           mappings_dir=settings.mappings_dir, prepared=prepared))
+                del prepared  # this file's frames go before the one after next is prepared
     return results
+
+
+def _known_shas(con, replay: bool) -> set[str]:
+    """sha256s that `ingest_file` will skip as duplicates (a replay re-processes quarantined ones)."""
+    statuses = ("loaded",) if replay else ("loaded", "quarantined")
+    rows = con.execute("select distinct sha256 from raw.load_manifest where status in ?", [list(statuses)])
+    return {sha for (sha,) in rows.fetchall()}
+
+
+class _Prefetch:
+    """Prepares files[i + 1] in one background thread while the caller handles files[i].
+
+    A file whose bytes the manifest already knows, or that repeats an earlier
+    file of the batch, is not prepared (it will be a duplicate); `take` then
+    returns None and `ingest_file` prepares it itself if it has to after all.
+    polars, pyarrow and hashlib release the GIL, so on two cores the
+    preparation overlaps the (mostly single-threaded) GX validation.
+    """
+
+    def __init__(self, files: list[LandedFile], known_shas: set[str],
+                 prepare: Callable[[LandedFile], PreparedFile]):
+        self._files = files
+        self._skip = set(known_shas)  # touched by the worker thread only, once started
+        self._prepare = prepare
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bpo-prepare")
+        self._pending: dict[int, Future] = {}
+
+    def __enter__(self) -> _Prefetch:
+        self._submit(0)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for future in self._pending.values():
+            future.cancel()
+        self._pool.shutdown(wait=True)
+        self._pending.clear()
+
+    def take(self, i: int) -> PreparedFile | None:
+        """files[i] prepared (re-raising what preparing it raised), and files[i + 1] under way."""
+        future = self._pending.pop(i, None)
+        self._submit(i + 1)
+        return None if future is None else future.result()
+
+    def _submit(self, i: int) -> None:
+        if i < len(self._files):
+            self._pending[i] = self._pool.submit(self._prepare_unless_duplicate, self._files[i])
+
+    def _prepare_unless_duplicate(self, landed: LandedFile) -> PreparedFile | None:
+        sha = landed.sha256  # cached on the LandedFile: ingest_file does not read the file again
+        if sha in self._skip:
+            return None
+        self._skip.add(sha)
+        return self._prepare(landed)
 
 
 def file_statuses(warehouse: Path, landing: Path | None = None) -> list[dict]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from ingestion.contracts import Contract, contract_rows, load_contracts
 from ingestion.feeds import FEEDS, Feed, stored_columns
@@ -76,6 +77,55 @@ def already_processed(con: duckdb.DuckDBPyConnection, sha256: str) -> dict[str, 
     return None if row is None else {"load_id": row[0], "file_path": row[1], "status": row[2]}
 
 
+@dataclass
+class PreparedFile:
+    """A landed file read, normalised and converted for validation, or why it cannot be loaded.
+
+    Needs no warehouse connection, so the next file can be prepared while the
+    current one is validated and loaded (`ingestion.batch`).
+    """
+
+    feed: Feed | None = None
+    rows: pa.Table | None = None  # stored columns + _row_number: what is loaded
+    for_validation: Any = None  # the same rows as an Arrow-backed pandas frame (shares rows' buffers)
+    warnings: list[str] = field(default_factory=list)
+    mapping_version: str | None = None
+    rejected: FileRejected | None = None
+
+
+def prepare_file(landed: LandedFile, contracts: dict[str, Contract], *,
+                 mappings_dir: Path | None = None) -> PreparedFile:
+    """Everything before validation: layout and contract checks, read (through a mapping), normalise."""
+    prepared = PreparedFile()
+    try:
+        feed, vendor_tz = _check_layout_and_contract(landed, contracts)
+        # A vendor with a mapping file (<mappings>/<vendor>/<feed>.yaml) sends its own format: map it first.
+        source = read_landed(landed.path, feed.name, vendor_id=landed.vendor_id, timezone=vendor_tz,
+                             mappings_dir=mappings_dir, read_canonical=read_raw)
+        prepared.mapping_version = source.mapping_version
+        normalised = normalise(source.frame, feed, vendor_id=landed.vendor_id, timezone=source.timezone,
+                               salt=pii_salt())
+        prepared.warnings = source.warnings + normalised.warnings
+        del source  # the raw frame
+        _check_against_contract(normalised.frame, feed, landed, contracts)
+    except FileRejected as rejected:
+        prepared.mapping_version = prepared.mapping_version or getattr(rejected, "mapping_version", None)
+        prepared.rejected = rejected
+        return prepared
+    prepared.feed = feed
+    prepared.rows = normalised.frame.to_arrow()
+    del normalised  # the polars frame: the Arrow table holds the rows from here on
+    prepared.for_validation = _as_pandas(prepared.rows)
+    return prepared
+
+
+def _as_pandas(rows: pa.Table) -> Any:
+    """What `polars.DataFrame.to_pandas(use_pyarrow_extension_array=True)` gives, sharing the table's buffers."""
+    import pandas as pd
+
+    return rows.to_pandas(split_blocks=True, types_mapper=pd.ArrowDtype)
+
+
 def ingest_file(
     con: duckdb.DuckDBPyConnection,
     landed: LandedFile,
@@ -85,8 +135,12 @@ def ingest_file(
     *,
     replay: bool = False,
     mappings_dir: Path | None = None,
+    prepared: PreparedFile | None = None,
 ) -> IngestResult:
-    """Load one landed file whole, or quarantine it whole. Never half."""
+    """Load one landed file whole, or quarantine it whole. Never half.
+
+    `prepared`: the file already prepared (`prepare_file`), e.g. in the background; None = prepare it here.
+    """
     sha = landed.sha256
     result = IngestResult(file=str(landed.path), vendor_id=landed.vendor_id, feed=landed.feed, sha256=sha,
                           status="loaded")
@@ -96,30 +150,26 @@ def ingest_file(
         result.reason = f"same bytes already {seen['status']} from {seen['file_path']}"
         return result
 
+    if prepared is None:
+        prepared = prepare_file(landed, contracts, mappings_dir=mappings_dir)
+    result.mapping_version = prepared.mapping_version
+    result.warnings = prepared.warnings
     try:
-        feed, vendor_tz = _check_layout_and_contract(landed, contracts)
-        # A vendor with a mapping file (<mappings>/<vendor>/<feed>.yaml) sends its own format: map it first.
-        source = read_landed(landed.path, feed.name, vendor_id=landed.vendor_id, timezone=vendor_tz,
-                             mappings_dir=mappings_dir, read_canonical=read_raw)
-        result.mapping_version = source.mapping_version
-        normalised = normalise(source.frame, feed, vendor_id=landed.vendor_id, timezone=source.timezone,
-                               salt=pii_salt())
-        result.warnings = source.warnings + normalised.warnings
-        _check_against_contract(normalised.frame, feed, landed, contracts)
-        report = validate(feed.name, normalised.frame.to_pandas(use_pyarrow_extension_array=True),
-                          landed.vendor_id if feed.vendor_scoped else None)
+        if prepared.rejected is not None:
+            raise prepared.rejected
+        feed = prepared.feed
+        report = validate(feed.name, prepared.for_validation, landed.vendor_id if feed.vendor_scoped else None)
         result.validation = report.to_metadata()
         if not report.success:
             raise FileRejected(_summary_of(report), [report.to_text()])
     except FileRejected as rejected:
-        result.mapping_version = result.mapping_version or getattr(rejected, "mapping_version", None)
         return _quarantine(con, landed, result, rejected, quarantine_dir)
 
-    _load(con, landed, feed, normalised.frame, result)
+    _load(con, landed, feed, prepared.rows, result)
     return result
 
 
-def _load(con: duckdb.DuckDBPyConnection, landed: LandedFile, feed: Feed, frame: pl.DataFrame,
+def _load(con: duckdb.DuckDBPyConnection, landed: LandedFile, feed: Feed, rows: pa.Table,
           result: IngestResult) -> None:
     """Write the file's rows and its manifest row in one transaction."""
     load_id = uuid.uuid4().hex
@@ -127,20 +177,20 @@ def _load(con: duckdb.DuckDBPyConnection, landed: LandedFile, feed: Feed, frame:
     cols = stored_columns(feed)
     con.begin()
     try:
-        con.register("landed_batch", frame.to_arrow())
+        con.register("landed_batch", rows)
         con.execute(
             f"insert into raw.{feed.table} ({', '.join(cols)}, _load_id, _row_number, _loaded_at) "
             f"select {', '.join(cols)}, ?, _row_number, ? from landed_batch",
             [load_id, now],
         )
         con.unregister("landed_batch")
-        _write_manifest(con, landed, load_id, "loaded", frame.height, None, result.warnings, now,
+        _write_manifest(con, landed, load_id, "loaded", rows.num_rows, None, result.warnings, now,
                         result.mapping_version)
         con.commit()
     except Exception:
         con.rollback()
         raise
-    result.rows = frame.height
+    result.rows = rows.num_rows
     result.load_id = load_id
 
 

@@ -1,0 +1,118 @@
+"""Preparing the next file in the background changes nothing: order, transactions, quarantine, duplicates."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import duckdb
+import pytest
+
+from ingestion import batch, loader
+from ingestion.batch import ingest
+from tests.conftest import land
+
+from .test_loader import INTERACTIONS, INVOICE
+
+BAD = """
+    interaction_id,channel,queue,arrived_at,answered_at,ended_at
+    b1,fax,billing,2026-01-05 09:14:03,,2026-01-05 09:20:00
+    """
+
+
+def _land_in_order(settings, files):
+    """Land files with increasing mtimes (arrival order = list order)."""
+    paths = []
+    for i, (vendor, feed, name, content) in enumerate(files):
+        path = land(settings, vendor, feed, name, content)
+        os.utime(path, (1_700_000_000 + i, 1_700_000_000 + i))
+        paths.append(path)
+    return paths
+
+
+def _manifest(settings):
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return con.execute("select file_name, status, rows from raw.load_manifest order by processed_at").fetchall()
+    finally:
+        con.close()
+
+
+def test_files_are_loaded_one_transaction_each_in_arrival_order(settings, validate, monkeypatch):
+    paths = _land_in_order(settings, [
+        ("acme_mx", "interactions", "3.csv", INTERACTIONS.replace("a1,", "c1,").replace("a2,", "c2,").replace("a3,", "c3,")),
+        ("acme_mx", "interactions", "bad.csv", BAD),
+        ("acme_mx", "invoices", "inv.csv", INVOICE),
+        ("acme_mx", "interactions", "again.csv", INTERACTIONS.replace("a1,", "c1,").replace("a2,", "c2,").replace("a3,", "c3,")),
+        ("acme_mx", "interactions", "1.csv", INTERACTIONS),
+    ])
+    prepared_in: list[str] = []
+    real_prepare = loader.prepare_file
+
+    def recording_prepare(landed, *args, **kwargs):
+        prepared_in.append(threading.current_thread().name)
+        return real_prepare(landed, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "prepare_file", recording_prepare)
+    results = ingest(settings, validate)
+    assert [r.file for r in results] == [str(p) for p in paths]
+    assert [r.status for r in results] == ["loaded", "quarantined", "loaded", "duplicate", "loaded"]
+    assert "fax" in results[1].reason
+    assert _manifest(settings) == [("3.csv", "loaded", 3), ("bad.csv", "quarantined", 0),
+                                   ("inv.csv", "loaded", 2), ("1.csv", "loaded", 3)]
+    # the repeated bytes (again.csv) were not prepared at all; the others in the background thread
+    assert len(prepared_in) == 4 and all(name.startswith("bpo-prepare") for name in prepared_in)
+
+
+def test_known_files_are_not_read_again(settings, validate, monkeypatch):
+    land(settings, "acme_mx", "interactions", "day1.csv", INTERACTIONS)
+    ingest(settings, validate)
+    land(settings, "acme_mx", "interactions", "day1_resent.csv", INTERACTIONS)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("a known file was prepared")
+
+    monkeypatch.setattr(batch, "prepare_file", fail)
+    monkeypatch.setattr(loader, "prepare_file", fail)
+    assert [r.status for r in ingest(settings, validate)] == ["duplicate", "duplicate"]
+
+
+def test_a_replay_prepares_the_quarantined_file(settings, validate):
+    path = land(settings, "acme_mx", "interactions", "bad.csv", BAD)
+    (first,) = ingest(settings, validate)
+    assert first.status == "quarantined"
+    (again,) = ingest(settings, validate, [path], replay=True)
+    assert again.status == "quarantined" and "fax" in again.reason
+    assert [s for _, s, _ in _manifest(settings)] == ["quarantined", "quarantined"]
+
+
+def test_an_error_while_preparing_surfaces_at_that_file_after_the_earlier_ones_loaded(settings, validate, monkeypatch):
+    _land_in_order(settings, [
+        ("acme_mx", "interactions", "1.csv", INTERACTIONS),
+        ("acme_mx", "invoices", "inv.csv", INVOICE),
+    ])
+    real_prepare = loader.prepare_file
+
+    def broken_for_invoices(landed, *args, **kwargs):
+        if landed.feed == "invoices":
+            raise MemoryError("out of memory")
+        return real_prepare(landed, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "prepare_file", broken_for_invoices)
+    with pytest.raises(MemoryError):
+        ingest(settings, validate)
+    assert _manifest(settings) == [("1.csv", "loaded", 3)]
+
+
+def test_the_validation_frame_is_what_polars_to_pandas_gives(settings):
+    import polars as pl
+
+    from ingestion.feeds import FEEDS
+    from ingestion.readers import normalise
+
+    raw = pl.read_csv(INVOICE.strip().replace("    ", "").encode(), infer_schema=False)
+    frame = normalise(raw, FEEDS["invoices"], vendor_id="acme_mx", timezone="UTC", salt="s").frame
+    expected = frame.to_pandas(use_pyarrow_extension_array=True)
+    got = loader._as_pandas(frame.to_arrow())
+    assert list(got.dtypes) == list(expected.dtypes)
+    assert got.equals(expected)
