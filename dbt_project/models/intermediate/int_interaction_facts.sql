@@ -38,7 +38,7 @@ scoped_ids as (
     from {{ ref('stg_interactions') }} as i
     join parameters as p on p.vendor_id = i.vendor_id
     where i.vendor_id in (select vendor_id from {{ ref('int_build_scope') }})
-        and {{ in_build_scope('i.vendor_id', "cast(date_trunc('month', timezone(p.timezone, i.arrived_at)) as date)") }}
+        and {{ in_build_scope('i.vendor_id', vendor_month('i.arrived_at', 'i.vendor_id')) }}
 ),
 {% endif %}
 
@@ -65,9 +65,9 @@ contacts as (
         l.interaction_id,
         l.channel,
         l.queue,
-        cast(date_trunc('month', timezone(p.timezone, l.arrived_at)) as date) as period_month,
+        {{ vendor_month('l.arrived_at', 'l.vendor_id') }} as period_month,
         l.arrived_at,
-        timezone(p.timezone, l.arrived_at) as arrived_at_local,
+        {{ vendor_local_time('l.arrived_at', 'l.vendor_id') }} as arrived_at_local,
         l.answered_at,
         l.ended_at,
         l.answered_at is not null as is_answered,
@@ -86,19 +86,18 @@ contacts as (
     from latest as l
     join parameters as p on p.vendor_id = l.vendor_id
     {% if scoped %}
-    where {{ in_build_scope('l.vendor_id', "cast(date_trunc('month', timezone(p.timezone, l.arrived_at)) as date)") }}
+    where {{ in_build_scope('l.vendor_id', vendor_month('l.arrived_at', 'l.vendor_id')) }}
     {% endif %}
 ),
 
--- every contact that can be a next contact of one being built: on a full build
--- all of them; on a scoped build, the built ones plus the kept ones (rows of
--- this table outside the scope) of the same customers up to the horizon later
+-- every contact that can be the next contact of one being built: on a full
+-- build all of them; on a scoped build the built ones plus the kept ones (rows
+-- of this table outside the scope) of the same customers up to the horizon later
 candidates as (
-    select vendor_id, queue, customer_ref_hash, arrived_at, true as is_built
+    select *, true as is_built
     from contacts
-    where customer_ref_hash is not null
     {% if scoped %}
-    union all
+    union all by name
     select t.vendor_id, t.queue, t.customer_ref_hash, t.arrived_at, false as is_built
     from {{ this }} as t
     semi join (
@@ -114,35 +113,20 @@ candidates as (
     {% endif %}
 ),
 
-next_contacts as (
-    -- earliest contact of the same customer in the same vendor and queue that
-    -- arrived strictly later (peers with the same arrived_at are excluded)
-    select distinct
-        vendor_id,
-        queue,
-        customer_ref_hash,
-        arrived_at,
-        min(arrived_at) over (
-            partition by vendor_id, queue, customer_ref_hash
-            order by arrived_at
-            range between current row and unbounded following
-            exclude group
-        ) as next_contact_arrived_at
+with_next as (
+    select
+        *,
+        -- earliest contact of the same customer in the same vendor and queue that arrived strictly
+        -- later (timestamps are in microseconds, so 1 µs on is "later"; peers at the same instant are not)
+        case when customer_ref_hash is not null then
+            first_value(arrived_at) over (
+                partition by vendor_id, queue, customer_ref_hash
+                order by arrived_at
+                range between interval 1 microsecond following and unbounded following
+            )
+        end as next_arrived_at
     from candidates
     qualify is_built
-),
-
-joined as (
-    select
-        c.*,
-        n.next_contact_arrived_at,
-        epoch(n.next_contact_arrived_at - c.arrived_at) as seconds_to_next_contact
-    from contacts as c
-    left join next_contacts as n
-        on n.vendor_id = c.vendor_id
-        and n.queue = c.queue
-        and n.customer_ref_hash = c.customer_ref_hash
-        and n.arrived_at = c.arrived_at
 )
 
 select
@@ -166,8 +150,8 @@ select
     customer_ref_hash,
     customer_ref_hash is not null as has_customer_ref,
     -- only within the horizon (see above)
-    case when seconds_to_next_contact <= fcr_horizon_days * 86400 then next_contact_arrived_at end
+    case when epoch(next_arrived_at - arrived_at) <= fcr_horizon_days * 86400 then next_arrived_at end
         as next_contact_arrived_at,
-    case when seconds_to_next_contact <= fcr_horizon_days * 86400 then seconds_to_next_contact end
-        as seconds_to_next_contact
-from joined
+    case when epoch(next_arrived_at - arrived_at) <= fcr_horizon_days * 86400
+        then epoch(next_arrived_at - arrived_at) end as seconds_to_next_contact
+from with_next

@@ -5,7 +5,7 @@ select
     a.agent_id,
     a.site,
     a.responded_at,
-    cast(date_trunc('month', timezone(c.timezone, a.responded_at)) as date) as period_month,
+    {{ vendor_month('a.responded_at', 'a.vendor_id') }} as period_month,
     a.esat,
     a.enps
 from {{ source('raw', 'agent_surveys') }} as a

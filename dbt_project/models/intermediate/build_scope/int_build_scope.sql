@@ -10,6 +10,8 @@
 --     move out of them), and the FCR look-back (months of arrived_at minus the
 --     vendor's fcr_horizon_days: earlier contacts whose next contact changed).
 -- Months are in the vendor's timezone, like every contract month.
+-- build_state.* is the ledger the on-run hooks keep (macros/build_scope.sql),
+-- not a source: it is dbt's own bookkeeping, not an input of the pipeline.
 with parameters as (
     select * from {{ ref('int_vendor_build_parameters') }}
 ),
@@ -17,7 +19,7 @@ with parameters as (
 whole_vendors as (
     select p.vendor_id
     from parameters as p
-    left join {{ source('build_state', 'built_contracts') }} as b on b.vendor_id = p.vendor_id
+    left join build_state.built_contracts as b on b.vendor_id = p.vendor_id
     where b.fingerprint is distinct from p.fingerprint
 ),
 
@@ -27,7 +29,7 @@ new_loads as (
     where m.status = 'loaded'
         and m.feed = 'interactions'
         and not exists (
-            select 1 from {{ source('build_state', 'built_loads') }} as b where b.load_id = m.load_id
+            select 1 from build_state.built_loads as b where b.load_id = m.load_id
         )
 ),
 
@@ -55,9 +57,8 @@ touched as (
 month_ranges as (
     select distinct
         t.vendor_id,
-        cast(date_trunc('month', timezone(p.timezone, t.arrived_at - to_seconds(p.fcr_horizon_days * 86400))) as date)
-            as first_month,
-        cast(date_trunc('month', timezone(p.timezone, t.arrived_at)) as date) as last_month
+        {{ vendor_month('t.arrived_at - to_seconds(p.fcr_horizon_days * 86400)', 't.vendor_id') }} as first_month,
+        {{ vendor_month('t.arrived_at', 't.vendor_id') }} as last_month
     from touched as t
     join parameters as p on p.vendor_id = t.vendor_id
 ),

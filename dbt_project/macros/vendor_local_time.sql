@@ -1,0 +1,27 @@
+{#-
+  A UTC instant in the vendor's wall-clock time: timezone(<vendor's contract timezone>, ts).
+
+  DuckDB converts about 7x faster when the zone is a constant than when it is
+  a column (per-row ICU calendar set-up: ~2 s per million rows), so at run time
+  this expands to one branch per contract, each with its zone as a literal.
+  At parse time (no database) it renders the equivalent column form.
+-#}
+{% macro vendor_local_time(ts, vendor_column='vendor_id') -%}
+    {%- if execute -%}
+        {%- set zones = run_query("select vendor_id, timezone from " ~ source('raw', 'contracts') ~ " order by vendor_id") -%}
+    {%- endif -%}
+    {%- if execute and zones.rows | length > 0 -%}
+        case {{ vendor_column }}
+        {%- for row in zones.rows %}
+            when {{ dbt.string_literal(row[0]) }} then timezone({{ dbt.string_literal(row[1]) }}, {{ ts }})
+        {%- endfor %}
+        end
+    {%- else -%}
+        timezone((select c.timezone from {{ source('raw', 'contracts') }} as c where c.vendor_id = {{ vendor_column }}), {{ ts }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro vendor_month(ts, vendor_column='vendor_id') -%}
+    cast(date_trunc('month', {{ vendor_local_time(ts, vendor_column) }}) as date)
+{%- endmacro %}
