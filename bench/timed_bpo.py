@@ -18,6 +18,7 @@ import functools
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,7 +26,15 @@ T_START = time.perf_counter()
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 STATE: dict = {"files": [], "gx_setup_seconds": 0.0, "gx_setup_calls": 0, "patched": [], "missing": []}
-_current: list[dict] = []  # the file being ingested (stack of one)
+# Ingestion prepares the next file (read, normalise) in a background thread while the current one is
+# validated and loaded, so each thread has its own current file; records are keyed by the file's path.
+_records: dict[str, dict] = {}
+_local = threading.local()
+
+
+def _record(landed) -> dict:
+    return _records.setdefault(str(landed.path), {"file": str(landed.path), "feed": landed.feed,
+                                                  "vendor": landed.vendor_id})
 
 
 def _patch(module, name: str, make):
@@ -42,33 +51,49 @@ def _accumulate(key: str):
     def make(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            if not _current:
+            rec = getattr(_local, "record", None)
+            if rec is None:
                 return fn(*args, **kwargs)
             t0 = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
-                _current[-1][key] = _current[-1].get(key, 0.0) + time.perf_counter() - t0
+                rec[key] = rec.get(key, 0.0) + time.perf_counter() - t0
+        return wrapper
+    return make
+
+
+def _with_record(key: str, landed_arg: int):
+    """Time the whole call under `key` and make its file the thread's current one."""
+    def make(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            rec = _record(args[landed_arg])
+            outer = getattr(_local, "record", None)
+            _local.record = rec
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                rec[key] = rec.get(key, 0.0) + time.perf_counter() - t0
+                _local.record = outer
         return wrapper
     return make
 
 
 def _ingest_file(fn):
+    timed = _with_record("total", 1)(fn)
+
     @functools.wraps(fn)
     def wrapper(con, landed, *args, **kwargs):
-        rec = {"file": str(landed.path), "feed": landed.feed, "vendor": landed.vendor_id}
+        rec = _record(landed)
         t0 = time.perf_counter()
-        _ = landed.sha256  # cached on the object; the loader reads it first thing
-        rec["sha256"] = time.perf_counter() - t0
-        _current.append(rec)
-        try:
-            result = fn(con, landed, *args, **kwargs)
-            rec["status"], rec["rows"] = result.status, result.rows
-            return result
-        finally:
-            _current.pop()
-            rec["total"] = time.perf_counter() - t0
-            STATE["files"].append(rec)
+        _ = landed.sha256  # cached on the object (usually hashed already while preparing)
+        rec["sha256"] = rec.get("sha256", 0.0) + time.perf_counter() - t0
+        result = timed(con, landed, *args, **kwargs)
+        rec["status"], rec["rows"] = result.status, result.rows
+        STATE["files"].append(rec)
+        return result
     return wrapper
 
 
@@ -85,20 +110,20 @@ def _get_validator(fn):
 
 
 def install() -> None:
-    import polars as pl
-
     import expectations.runner as runner
     import ingestion.batch as batch
     import ingestion.loader as loader
 
     _patch(batch, "ingest_file", _ingest_file)
+    _patch(batch, "prepare_file", _with_record("prepare", 0))  # background thread: read + normalise + to_pandas
+    _patch(loader, "_load", _accumulate("load"))
     if hasattr(loader, "read_landed"):  # vendor mappings: read_landed reads (through read_raw) and maps
         _patch(loader, "read_landed", _accumulate("read"))
         _patch(loader, "read_raw", _accumulate("read_raw"))  # inside "read"; informational
     else:
         _patch(loader, "read_raw", _accumulate("read"))
     _patch(loader, "normalise", _accumulate("normalise"))
-    _patch(pl.DataFrame, "to_pandas", _accumulate("to_pandas"))
+    _patch(loader, "_as_pandas", _accumulate("to_pandas"))
     _patch(runner, "get_validator", _get_validator)
     validator_cls = getattr(runner, "FeedValidator", None)
     if validator_cls is not None:
