@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -68,7 +71,30 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
                 results.append(ingest_file(con, f, contracts, settings.quarantine_dir, validate, replay=replay,
                                            mappings_dir=settings.mappings_dir, prepared=prepared))
                 del prepared  # this file's frames go before the one after next is prepared
+                _return_freed_memory()
     return results
+
+
+def _return_freed_memory() -> None:
+    """Hand the memory of the file just done back to the OS (glibc only; elsewhere a no-op).
+
+    glibc keeps freed memory in per-thread arenas; with the prefetch thread
+    and DuckDB's and polars' threads they held up to ~0.7 GB of earlier files'
+    frames (six files of ~1M rows: peak RSS 3.3 GB without the trim, 2.6 GB with).
+    """
+    if _libc is not None:
+        _libc.malloc_trim(0)
+
+
+def _load_libc():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_libc = _load_libc() if sys.platform.startswith("linux") else None
 
 
 def _known_shas(con, replay: bool) -> set[str]:

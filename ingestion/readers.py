@@ -11,6 +11,7 @@ can act on; GX validation of the values comes afterwards (expectations/).
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import zlib
 from dataclasses import dataclass, field
@@ -98,7 +99,7 @@ def _read_csv(path: Path, gz: bool) -> pl.DataFrame:
         raise FileRejected(
             f"the first line is {size / 1e6:.1f} MB long with no line break: not a CSV header "
             f"(a header is at most {MAX_HEADER_BYTES // 1024} KiB); is the file one huge line or not CSV at all?")
-    data.decode("utf-8")  # strict: polars would silently replace bad bytes
+    _check_utf8(data)  # strict: polars would silently replace bad bytes
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     header = data.split(b"\n", 1)[0]
@@ -113,10 +114,24 @@ def _read_json(path: Path) -> pl.DataFrame:
         data = gzip.decompress(data)
     if not data.strip():
         raise FileRejected("the file is empty")
-    data.decode("utf-8")
+    _check_utf8(data)
     if data.lstrip().startswith(b"["):
         return pl.read_json(data, infer_schema_length=None)
     return pl.read_ndjson(data, infer_schema_length=None)
+
+
+def _check_utf8(data: bytes, chunk: int = 1 << 22) -> None:
+    """Raise UnicodeDecodeError unless `data` is UTF-8, without building the decoded text
+    (a str as large as the file) in memory; the error is the one `data.decode` raises."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), chunk):
+            decoder.decode(view[start:start + chunk])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        data.decode("utf-8")  # the same error, with its offset in the whole file
+        raise
 
 
 def normalise(raw: pl.DataFrame, feed: Feed, *, vendor_id: str | None, timezone: str | None,
