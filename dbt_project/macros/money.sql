@@ -24,11 +24,20 @@
     * {{ _unit(places) }})
 {%- endmacro %}
 
+{#- x (DECIMAL, scale <= 12, or integer) as a HUGEINT count of 1e-12 units. The whole
+    and fractional parts are scaled separately: x * 1e12 as a DECIMAL(38) overflows from
+    |x| >= 1e26 (e.g. an allocated cost: amount x handle seconds of a large month). -#}
+{% macro _units_of_1e12(x) -%}
+{%- set d = "cast((" ~ x ~ ") as decimal(38,12))" -%}
+(cast(trunc({{ d }}) as hugeint) * 1000000000000 + cast(({{ d }} - trunc({{ d }})) * 1000000000000 as hugeint))
+{%- endmacro %}
+
 {#- num / den rounded half-even to `places` decimals -> DECIMAL(38, places);
-    null when den is 0 or null. num and den: DECIMAL (scale <= 12) or integer. -#}
+    null when den is 0 or null. num and den: DECIMAL (scale <= 12) or integer;
+    |num| below 1.7e38 / 10^(12 + places) (1.7e18 at 8 places: HUGEINT arithmetic). -#}
 {% macro decimal_div(num, den, places=4) -%}
-{%- set a = "abs(cast(cast((" ~ num ~ ") as decimal(38,12)) * 1000000000000 as hugeint))" -%}
-{%- set b = "abs(cast(cast((" ~ den ~ ") as decimal(38,12)) * 1000000000000 as hugeint))" -%}
+{%- set a = "abs(" ~ _units_of_1e12(num) ~ ")" -%}
+{%- set b = "abs(" ~ _units_of_1e12(den) ~ ")" -%}
 {%- set a_scaled = "(" ~ a ~ " * " ~ (10 ** places) ~ ")" -%}
 (case when ({{ den }}) is null or ({{ den }}) = 0 or ({{ num }}) is null then null else
     (case when (({{ num }}) < 0) <> (({{ den }}) < 0) then -1 else 1 end)
