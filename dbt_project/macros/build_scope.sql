@@ -11,23 +11,49 @@
   every scoped model succeeded, so a failed or partial build is simply redone.
 -#}
 
-{% macro in_build_scope(vendor_column='vendor_id', month_column='period_month') -%}
-    {#- the scope's columns are renamed so that unqualified outer column names cannot bind to them -#}
+{% macro in_build_scope(vendor_column='vendor_id', month_column='period_month', fcr_lookback=false) -%}
+    {#- the scope's columns are renamed so that unqualified outer column names cannot bind to them;
+        fcr_lookback: also the months where only FCR next contacts may change -#}
     exists (
         select 1
         from (
-            select vendor_id as scope_vendor_id, period_month as scope_period_month, whole_vendor as scope_whole_vendor
+            select vendor_id as scope_vendor_id, period_month as scope_period_month,
+                whole_vendor as scope_whole_vendor, fcr_lookback as scope_fcr_lookback
             from {{ ref('int_build_scope') }}
         ) as build_scope
         where build_scope.scope_vendor_id = {{ vendor_column }}
-            and (build_scope.scope_whole_vendor or build_scope.scope_period_month = {{ month_column }})
+            and (build_scope.scope_whole_vendor or (
+                build_scope.scope_period_month = {{ month_column }}
+                {%- if not fcr_lookback %} and not build_scope.scope_fcr_lookback{% endif %}))
     )
 {%- endmacro %}
 
 
-{% macro delete_build_scope() -%}
+{% macro fcr_lookback_join(alias) -%}
+    {#- join condition: a contact whose FCR next contact the touched contacts can change
+        (int_build_fcr_lookback). A join, not an OR'ed EXISTS: DuckDB plans that one as a
+        per-row mark join (8.7 s instead of 0.4 s on a 10M-row delete). -#}
+    join {{ ref('int_build_fcr_lookback') }} as lookback
+        on lookback.vendor_id = {{ alias }}.vendor_id
+        and lookback.queue = {{ alias }}.queue
+        and lookback.customer_ref_hash = {{ alias }}.customer_ref_hash
+        and {{ alias }}.arrived_at between lookback.from_arrived_at and lookback.to_arrived_at
+{%- endmacro %}
+
+
+{% macro delete_build_scope(fcr_lookback=false, fcr_lookback_rows=false) -%}
+    {#- fcr_lookback: also the FCR look-back months; fcr_lookback_rows: also the look-back contacts -#}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ in_build_scope() }}
+        delete from {{ this }}
+        where rowid in (
+            select target.rowid from {{ this }} as target
+            where {{ in_build_scope('target.vendor_id', 'target.period_month', fcr_lookback) }}
+            {%- if fcr_lookback_rows %}
+            union all
+            select target.rowid from {{ this }} as target
+            {{ fcr_lookback_join('target') }}
+            {%- endif %}
+        )
     {%- else -%}
         select 1 -- full build: nothing to delete
     {%- endif -%}
@@ -59,7 +85,7 @@
     {%- endfor -%}
     {%- set required = [] -%}
     {%- for node in graph.nodes.values() -%}
-        {%- if node.resource_type == 'model' and ('scoped' in node.tags or node.name in ('int_build_scope', 'int_vendor_build_parameters')) -%}
+        {%- if node.resource_type == 'model' and ('scoped' in node.tags or node.name in ('int_build_scope', 'int_vendor_build_parameters', 'int_build_touched_contacts', 'int_build_fcr_lookback')) -%}
             {%- do required.append(node.unique_id) -%}
         {%- endif -%}
     {%- endfor -%}

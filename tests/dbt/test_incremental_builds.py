@@ -143,8 +143,8 @@ def warehouses(tmp_path_factory):
     con.close()
 
 
-SCOPE = ("select vendor_id, strftime(period_month, '%Y-%m'), whole_vendor from intermediate.int_build_scope "
-         "order by all")
+SCOPE = ("select vendor_id, strftime(period_month, '%Y-%m'), whole_vendor, fcr_lookback "
+         "from intermediate.int_build_scope order by all")
 
 
 def _read(warehouse: Path, sql: str) -> list[tuple]:
@@ -171,15 +171,16 @@ def test_every_mart_and_scoped_table_equals_a_full_rebuild(warehouses):
 
 def test_builds_recomputed_only_the_touched_vendor_months(warehouses):
     scopes = warehouses["scopes"]
-    # the day of updates: acme_mx's February (new arrivals), January (the versions they replace, and the
-    # FCR look-back of the February arrivals) and December (look-back of the January ones), nothing else
-    assert scopes["updates"] == [("acme_mx", "2025-12", False), ("acme_mx", "2026-01", False),
-                                 ("acme_mx", "2026-02", False)]
-    # the third month: its own months plus the look-back into February, per vendor
-    assert {m for _, m, _ in scopes["third_month"]} == {"2026-02", "2026-03"}
-    assert not any(whole for *_, whole in scopes["third_month"])
+    # the day of updates: acme_mx's February (new arrivals) and January (the versions they replace)
+    # restated; December only for the FCR look-back of the January versions; nothing else
+    assert scopes["updates"] == [("acme_mx", "2025-12", False, True), ("acme_mx", "2026-01", False, False),
+                                 ("acme_mx", "2026-02", False, False)]
+    # the third month restated for every vendor, February only as FCR look-back
+    assert {(m, lookback) for _, m, _, lookback in scopes["third_month"]} == {("2026-02", True), ("2026-03", False)}
+    assert {v for v, *_ in scopes["third_month"]} == {"acme_mx", "pacific_ph", "inhouse_us"}
+    assert not any(whole for _, _, whole, _ in scopes["third_month"])
     # a corrected contract restates every month of that vendor and of no other
-    assert scopes["contract"] == [("acme_mx", None, True)]
+    assert scopes["contract"] == [("acme_mx", None, True, False)]
 
 
 def test_updates_and_cross_month_repeats_are_in_the_facts(warehouses):
@@ -194,6 +195,12 @@ def test_updates_and_cross_month_repeats_are_in_the_facts(warehouses):
     assert fact(ids["moved"])[0][0] == "2026-02"  # one row, now in February
     assert fact(ids["requeued"])[0][1:3] == ("retention", False)
     assert fact(ids["repeated"]) and fact(ids["repeated"])[0][3]  # its next contact is the February repeat
+    # February was only an FCR look-back month when March landed: its contacts repeated in March were
+    # recomputed as look-back rows (the full-rebuild comparison checks their values)
+    repeated_in_march = con.execute(
+        "select count(*) from inc.intermediate.int_interaction_facts "
+        "where period_month = '2026-02-01' and next_contact_arrived_at >= '2026-03-01 12:00:00+00'").fetchone()[0]
+    assert repeated_in_march >= 1
     threshold = con.execute("select distinct threshold_seconds from inc.marts.sla_interval "
                             "where vendor_id = 'acme_mx' and channel = 'voice'").fetchall()
     assert threshold == [(25,)]  # the corrected contract restated every month

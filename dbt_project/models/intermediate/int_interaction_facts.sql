@@ -2,13 +2,15 @@
     materialized='incremental',
     incremental_strategy='append',
     tags=['scoped'],
-    pre_hook="{{ delete_build_scope() }}",
+    pre_hook="{{ delete_build_scope(fcr_lookback_rows=true) }}",
 ) }}
 -- depends_on: {{ ref('int_build_scope') }}
+-- depends_on: {{ ref('int_build_fcr_lookback') }}
 -- One row per interaction (latest version) with the per-contact facts every
 -- KPI needs, plus the customer's next contact for FCR. Incremental by vendor ×
 -- contract month (tag `scoped`, macros/build_scope.sql): a build recomputes
--- only the months in int_build_scope; a full build (first build, or
+-- only the restated months of int_build_scope and the FCR look-back contacts
+-- of int_build_fcr_lookback; a full build (first build, or
 -- --full-refresh) computes every month, with the same SQL and the same result.
 --
 -- Latest version: a repeated (vendor_id, interaction_id) is an update; the
@@ -32,13 +34,17 @@ with parameters as (
 ),
 
 {% if scoped %}
--- interactions with a version in a month being rebuilt: every version of them
+-- interactions with a version in a restated month or among the FCR look-back
+-- contacts (int_build_fcr_lookback): every version of them
 scoped_ids as (
-    select distinct i.vendor_id, i.interaction_id
+    select i.vendor_id, i.interaction_id
     from {{ ref('stg_interactions') }} as i
-    join parameters as p on p.vendor_id = i.vendor_id
     where i.vendor_id in (select vendor_id from {{ ref('int_build_scope') }})
         and {{ in_build_scope('i.vendor_id', vendor_month('i.arrived_at', 'i.vendor_id')) }}
+    union
+    select i.vendor_id, i.interaction_id
+    from {{ ref('stg_interactions') }} as i
+    {{ fcr_lookback_join('i') }}
 ),
 {% endif %}
 
@@ -87,6 +93,10 @@ contacts as (
     join parameters as p on p.vendor_id = l.vendor_id
     {% if scoped %}
     where {{ in_build_scope('l.vendor_id', vendor_month('l.arrived_at', 'l.vendor_id')) }}
+        -- a look-back contact: judged on its latest version, like the rows the pre-hook deletes
+        or (l.vendor_id, l.interaction_id) in (
+            select x.vendor_id, x.interaction_id from latest as x {{ fcr_lookback_join('x') }}
+        )
     {% endif %}
 ),
 

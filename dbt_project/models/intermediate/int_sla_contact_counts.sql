@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='append',
     tags=['scoped'],
-    pre_hook="{{ delete_build_scope() }}",
+    pre_hook="{{ delete_build_scope(fcr_lookback=true) }}",
 ) }}
 -- depends_on: {{ ref('int_build_scope') }}
 -- The contact counts behind each contact-metric SLA line (service level, ASA,
@@ -10,7 +10,8 @@
 -- contract month × SLA line of the version in force that matches at least one
 -- contact (int_sla_actuals counts 0 for a line without a row here). The one
 -- SLA model that reads every interaction, hence incremental by vendor ×
--- contract month (tag `scoped`); a contract change restates the whole vendor.
+-- contract month (tag `scoped`), including the FCR look-back months; a contract
+-- change restates the whole vendor.
 -- An SLA line with a null channel / queue covers all channels / queues.
 {% set contact_metrics = ['service_level', 'asa_seconds', 'aht_seconds', 'abandon_rate', 'transfer_rate', 'complaint_rate', 'fcr_rate'] %}
 
@@ -19,7 +20,7 @@ with lines as (
     from {{ ref('int_sla_lines') }}
     where metric in ('{{ contact_metrics | join("', '") }}')
     {% if is_incremental() %}
-        and {{ in_build_scope() }}
+        and {{ in_build_scope(fcr_lookback=true) }}
     {% endif %}
 )
 

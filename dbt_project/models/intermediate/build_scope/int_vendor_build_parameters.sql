@@ -36,7 +36,11 @@ select
     c.vendor_id,
     c.timezone,
     coalesce(h.fcr_horizon_days, 0) as fcr_horizon_days,
-    f.fingerprint
+    f.fingerprint,
+    -- build_state.*: the ledger the on-run hooks keep (macros/build_scope.sql), dbt's own
+    -- bookkeeping rather than a source; no row yet (first build) counts as changed
+    b.fingerprint is distinct from f.fingerprint as contract_changed
 from {{ ref('stg_contracts') }} as c
 join fingerprints as f on f.vendor_id = c.vendor_id
 left join horizons as h on h.vendor_id = c.vendor_id
+left join build_state.built_contracts as b on b.vendor_id = c.vendor_id
