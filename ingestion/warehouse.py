@@ -21,6 +21,11 @@ import duckdb
 SCHEMA_SQL = (Path(__file__).parent / "warehouse_schema.sql").read_text()
 DEFAULT_LOCK_WAIT_SECONDS = 30.0
 _RETRY_SECONDS = 0.25
+# DuckDB's buffer pool defaults to 80 % of RAM and keeps what a run wrote cached: a
+# 10M-row backfill held GBs beside the files in flight. Ingestion writes one file at
+# a time and needs little (dbt has its own limit, dbt_project/profiles.yml).
+INGEST_MEMORY_LIMIT_ENV = "BPO_INGEST_MEMORY_LIMIT"
+INGEST_MEMORY_LIMIT_DEFAULT = "1GB"
 
 
 class WarehouseLocked(RuntimeError):
@@ -77,6 +82,9 @@ def connect(path: Path, *, read_only: bool = False,
             time.sleep(min(_RETRY_SECONDS, max(0.0, wait - waited)))
     try:
         if not read_only:
+            # a SET, not a connect() config: another connection of this process to the same file
+            # (dbt in-process, a test's reader) must not meet "different configuration"
+            con.execute("set memory_limit = ?", [os.environ.get(INGEST_MEMORY_LIMIT_ENV, INGEST_MEMORY_LIMIT_DEFAULT)])
             con.execute(SCHEMA_SQL)
         yield con
     finally:
