@@ -85,7 +85,7 @@
     {%- endfor -%}
     {%- set required = [] -%}
     {%- for node in graph.nodes.values() -%}
-        {%- if node.resource_type == 'model' and ('scoped' in node.tags or node.name in ('int_build_scope', 'int_vendor_build_parameters', 'int_build_touched_contacts', 'int_build_fcr_lookback')) -%}
+        {%- if node.resource_type == 'model' and ('scoped' in node.tags or 'build_scope' in node.tags) -%}
             {%- do required.append(node.unique_id) -%}
         {%- endif -%}
     {%- endfor -%}

@@ -8,7 +8,7 @@
 -- ESAT / eNPS lines: agent surveys carry a site, not a channel or queue, so
 -- they are evaluated on all the vendor's agent surveys of the month
 -- (responded_at in the vendor's timezone).
-{% set contact_metrics = ['service_level', 'asa_seconds', 'aht_seconds', 'abandon_rate', 'transfer_rate', 'complaint_rate', 'fcr_rate'] %}
+{% set contact_metrics = sla_contact_metrics() %}
 {% set survey_metrics = ['csat_top2box', 'nps'] %}
 {% set agent_metrics = ['esat_top2box', 'enps'] %}
 
@@ -63,20 +63,20 @@ agent_counts as (
 counts as (
     select
         l.*,
-        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.offered, 0) end as offered,
-        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.answered, 0) end as answered,
-        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.abandoned, 0) end as abandoned,
-        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.short_abandoned, 0) end as short_abandoned,
-        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.answered_within_threshold, 0) end as answered_within_threshold,
-        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.abandoned_within_threshold, 0) end as abandoned_within_threshold,
-        c.answered_wait_seconds,
-        c.handle_seconds,
-        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.transferred, 0) end as transferred,
-        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.complaints, 0) end as complaints,
-        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.fcr_repeat_basis_contacts, 0) end as fcr_repeat_basis_contacts,
-        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.fcr_disposition_basis_contacts, 0) end as fcr_disposition_basis_contacts,
-        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.fcr_repeat_basis_resolved, 0) end + case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.fcr_disposition_basis_resolved, 0) end
-            as fcr_resolved_contacts,
+        {#- the columns in their original order: the waits and handle time are sums, null without contacts -#}
+        {%- for column in ['offered', 'answered', 'abandoned', 'short_abandoned', 'answered_within_threshold',
+                           'abandoned_within_threshold', 'answered_wait_seconds', 'handle_seconds', 'transferred',
+                           'complaints', 'fcr_repeat_basis_contacts', 'fcr_disposition_basis_contacts'] %}
+        {%- if column.endswith('_seconds') %}
+        c.{{ column }},
+        {%- else %}
+        case when l.metric in ('{{ contact_metrics | join("', '") }}') then coalesce(c.{{ column }}, 0) end
+            as {{ column }},
+        {%- endif %}
+        {%- endfor %}
+        case when l.metric in ('{{ contact_metrics | join("', '") }}')
+            then coalesce(c.fcr_repeat_basis_resolved, 0) + coalesce(c.fcr_disposition_basis_resolved, 0)
+        end as fcr_resolved_contacts,
         s.csat_responses,
         s.csat_top2box_responses,
         s.nps_responses,

@@ -13,7 +13,7 @@
 -- contract month (tag `scoped`), including the FCR look-back months; a contract
 -- change restates the whole vendor.
 -- An SLA line with a null channel / queue covers all channels / queues.
-{% set contact_metrics = ['service_level', 'asa_seconds', 'aht_seconds', 'abandon_rate', 'transfer_rate', 'complaint_rate', 'fcr_rate'] %}
+{% set contact_metrics = sla_contact_metrics() %}
 
 with lines as (
     select *

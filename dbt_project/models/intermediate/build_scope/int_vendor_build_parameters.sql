@@ -1,8 +1,7 @@
 {{ config(materialized='table') }}
 -- Per vendor, what the scoped (incremental) models depend on in its contract:
--- the timezone (contract months, local times), the FCR look-back horizon and a
--- fingerprint of every contract field the interaction-derived models read
--- (kind, timezone, version dates, SLA lines). A changed fingerprint restates
+-- the FCR look-back horizon and a fingerprint of every contract field the
+-- interaction-derived models read (kind, timezone, version dates, SLA lines). A changed fingerprint restates
 -- all of the vendor's months (int_build_scope); pricing changes need no
 -- restatement because the money marts are rebuilt whole on every build.
 -- fcr_horizon_days: the longest FCR repeat window of any version; next-contact
@@ -34,7 +33,6 @@ horizons as (
 
 select
     c.vendor_id,
-    c.timezone,
     coalesce(h.fcr_horizon_days, 0) as fcr_horizon_days,
     f.fingerprint,
     -- build_state.*: the ledger the on-run hooks keep (macros/build_scope.sql), dbt's own
