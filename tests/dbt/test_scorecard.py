@@ -62,6 +62,9 @@ def _raw():
     t["interactions"] += [interaction("s_b", "voice", datetime(2026, 1, 5 + n, 9), handle_seconds=400)
                           for n in range(2)]
     t["invoice_lines"] += [line("s_b", "B-1", "L001", "handled_contacts", 2, "30", "62", channel="voice")]
+    # ... and an invoice for February with no interactions: a scorecard row without SLA data
+    t["invoice_lines"] += [line("s_b", "B-2", "L001", "handled_contacts", 1, "30", "30", channel="voice",
+                                month=date(2026, 2, 1))]
 
     # s_h: in-house, 2/2 met, cost base 200 USD / 2 contacts = 100 per contact
     contract(t, "s_h", kind="in_house", versions=[{"monthly_cost_base": D("200")}])
@@ -82,7 +85,8 @@ def con(tmp_path_factory):
 
 
 def test_scorecard_rows_and_rank(con):
-    rows = {r["vendor_id"]: r for r in query(con, "select * from marts.vendor_scorecard")}
+    rows = {r["vendor_id"]: r for r in query(con, "select * from marts.vendor_scorecard where period_month = ?",
+                                             [JAN])}
     a, b, h = rows["s_a"], rows["s_b"], rows["s_h"]
     assert (a["sla_met"], a["sla_total"], b["sla_met"], b["sla_total"], h["sla_met"], h["sla_total"]) == (
         3, 3, 1, 2, 2, 2)
@@ -95,3 +99,10 @@ def test_scorecard_rows_and_rank(con):
     # share met desc, then cost per contact asc: s_a (1.0, 50), s_h (1.0, 100), s_b (0.5, 31)
     assert (a["rank"], h["rank"], b["rank"]) == (1, 2, 3)
     assert a["period_month"] == JAN and a["vendor_name"] == "S_A"
+
+
+def test_a_month_without_sla_data_is_not_ranked(con):
+    # s_b's February: an invoice, no interactions, no surveys -> no SLA evaluated, so no rank
+    # (it used to share rank 1 with 0/0 SLAs met)
+    feb = query(con, "select * from marts.vendor_scorecard where period_month = ?", [date(2026, 2, 1)])
+    assert [(r["vendor_id"], r["sla_total"], r["rank"]) for r in feb] == [("s_b", 0, None)]

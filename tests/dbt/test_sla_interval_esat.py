@@ -65,6 +65,11 @@ def raw_tables() -> dict[str, list[dict]]:
         contact("dst_us", "u3", local("2026-03-31 23:50", CHI), 5),
         # ktm_np: 04:20 UTC = 10:05 NPT (+05:45)
         contact("ktm_np", "k1", utc("2026-03-10 04:20:00"), 8),
+        # email: no service_level line covers it at em_no (no threshold applies); em_sl states one
+        contact("em_no", "e1", utc("2026-03-10 09:00:00"), 1800, channel="email", talk=60),
+        contact("em_no", "e2", utc("2026-03-10 09:10:00"), 5, channel="email", talk=60),
+        contact("em_sl", "e3", utc("2026-03-10 09:00:00"), 1800, channel="email", talk=60),
+        contact("em_sl", "e4", utc("2026-03-10 09:10:00"), 7200, channel="email", talk=60),
     ]
 
     # sat_co: surveyed interactions handled by a1 (site BOG), a2 (site MED), a9 (no agent survey)
@@ -98,8 +103,10 @@ def raw_tables() -> dict[str, list[dict]]:
             dict(vendor_id="dst_us", name="DST US", kind="outsourcer", timezone=CHI, currency="USD"),
             dict(vendor_id="ktm_np", name="KTM", kind="outsourcer", timezone=KTM, currency="NPR"),
             dict(vendor_id="sat_co", name="SAT", kind="in_house", timezone=BOG, currency="COP"),
+            dict(vendor_id="em_no", name="EM NO", kind="outsourcer", timezone="UTC", currency="USD"),
+            dict(vendor_id="em_sl", name="EM SL", kind="outsourcer", timezone="UTC", currency="USD"),
         ],
-        "contract_versions": [version(v) for v in ("dst_es", "dst_us", "ktm_np", "sat_co")],
+        "contract_versions": [version(v) for v in ("dst_es", "dst_us", "ktm_np", "sat_co", "em_no", "em_sl")],
         "contract_sla": [
             dict(vendor_id="dst_es", version_id="dst_es@2026-01-01", sla_line=1, metric="asa_seconds", target=30,
                  channel="voice", credit_pct=0),
@@ -108,6 +115,8 @@ def raw_tables() -> dict[str, list[dict]]:
                  credit_pct=0),
             dict(vendor_id="dst_es", version_id="dst_es@2026-01-01", sla_line=3, metric="service_level", target=0.8,
                  channel="chat", threshold_seconds=60, credit_pct=0),
+            dict(vendor_id="em_sl", version_id="em_sl@2026-01-01", sla_line=1, metric="service_level", target=0.8,
+                 channel="email", threshold_seconds=3600, credit_pct=0),
         ],
         "interactions": interactions,
         "surveys": surveys,
@@ -211,3 +220,17 @@ def test_esat_csat_correlation(con):
     # y = CSAT (0.5, 0.5, 1.0), mean 2/3, dy = (-1/6, -1/6, 1/3), sum dy^2 = 1/6
     # sum dx dy = 0.25/6 + 0.25/3 = 0.125 -> r = 0.125 / sqrt(0.125 * 1/6) = sqrt(3)/2
     assert got == [{"r": pytest.approx(3 ** 0.5 / 2), "n": 3}]
+
+
+def test_email_service_level_is_null_where_no_threshold_applies(con):
+    # em_no: no service_level line for email -> no threshold, so no service level (not a 0 % or a
+    # 50 % from the 20 s voice default); the counts and waits are still reported
+    (e,) = intervals(con, "em_no")
+    assert (e["offered"], e["answered"], e["service_level"], e["service_level_sample_size"]) == (2, 2, None, None)
+    assert (e["threshold_seconds"], e["answered_within_threshold"], e["abandoned_within_threshold"]) == (
+        None, None, None)
+    assert e["asa_seconds"] == pytest.approx((1800 + 5) / 2)
+    # em_sl: its contract states a 3600 s threshold for email: 1800 s within, 7200 s not -> 1/2
+    (s,) = intervals(con, "em_sl")
+    assert (s["service_level_sample_size"], s["answered_within_threshold"]) == (2, 1)
+    assert s["service_level"] == pytest.approx(0.5) and s["threshold_seconds"] == 3600

@@ -241,7 +241,8 @@ def reference(v: Vendor) -> dict[tuple[date, int], dict]:
 
 
 def reference_intervals(v: Vendor) -> dict[tuple[str, str, datetime], dict]:
-    """Expected sla_interval rows: voice takes SLA line 1's parameters, other channels the defaults."""
+    """Expected sla_interval rows: voice takes SLA line 1's parameters, chat the defaults; email has
+    no service_level line, so no threshold applies: threshold, counts against it and service level null."""
     groups: dict[tuple[str, str, datetime], list[Contact]] = {}
     for c in v.contacts:
         groups.setdefault((c.channel, c.queue, interval_of(v, c)), []).append(c)
@@ -254,6 +255,8 @@ def reference_intervals(v: Vendor) -> dict[tuple[str, str, datetime], dict]:
         k = counts(cs, threshold, short)
         ans = [c for c in cs if c.answered]
         k["service_level"] = service_level(k, treatment)[0]
+        if key[0] == "email":
+            k.update(answered_within_threshold=None, abandoned_within_threshold=None, service_level=None)
         k["asa_seconds"] = ratio(sum(c.wait for c in ans), len(ans))
         k["aht_seconds"] = ratio(sum(c.talk + c.hold + c.wrap for c in ans), len(ans))
         k["abandons"] = treatment

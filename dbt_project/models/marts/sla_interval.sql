@@ -60,6 +60,11 @@ counts as (
         short_abandon_seconds,
         abandons,
         is_default_parameters,
+        -- Service level is a voice and chat measure (domain.md): email has a threshold only
+        -- when its contract states a service_level line for it; otherwise the default 20 s
+        -- would report a meaningless 0 %, so the threshold, the counts against it, service level
+        -- and its sample stay null.
+        not (channel = 'email' and is_default_parameters) as threshold_applies,
         count(*) as offered,
         count(*) filter (where is_answered) as answered,
         count(*) filter (where is_abandoned) as abandoned,
@@ -83,28 +88,32 @@ select
     answered,
     abandoned,
     short_abandoned,
-    answered_within_threshold,
-    abandoned_within_threshold,
-    case abandons
-        when 'exclude_short' then offered - short_abandoned
-        when 'exclude_all' then answered
-        else offered
-    end as service_level_sample_size,
-    cast(
-        case abandons when 'count_for_within'
-            then answered_within_threshold + abandoned_within_threshold
-            else answered_within_threshold
-        end as double
-    ) / nullif(
+    case when threshold_applies then answered_within_threshold end as answered_within_threshold,
+    case when threshold_applies then abandoned_within_threshold end as abandoned_within_threshold,
+    case when threshold_applies then
         case abandons
             when 'exclude_short' then offered - short_abandoned
             when 'exclude_all' then answered
             else offered
-        end, 0
-    ) as service_level,
+        end
+    end as service_level_sample_size,
+    case when threshold_applies then
+        cast(
+            case abandons when 'count_for_within'
+                then answered_within_threshold + abandoned_within_threshold
+                else answered_within_threshold
+            end as double
+        ) / nullif(
+            case abandons
+                when 'exclude_short' then offered - short_abandoned
+                when 'exclude_all' then answered
+                else offered
+            end, 0
+        )
+    end as service_level,
     asa_seconds,
     aht_seconds,
-    threshold_seconds,
+    case when threshold_applies then threshold_seconds end as threshold_seconds,
     short_abandon_seconds,
     abandons,
     version_id,

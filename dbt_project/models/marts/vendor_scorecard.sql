@@ -13,10 +13,12 @@
 --     reporting currency; null when a finding's FX rate is missing;
 --   fx_rate_missing: some finding or cost of the month has no FX rate
 --     (its reporting-currency amounts are null, never a partial sum);
---   rank (1 = best) within the month across all vendors: share of SLAs met
---     (sla_met / sla_total) descending, then cost_per_contact ascending;
---     vendors without an evaluated SLA or without a cost rank after those
---     with one (nulls last); equal keys share a rank.
+--   rank (1 = best) within the month across the vendors ranked that month:
+--     share of SLAs met (sla_met / sla_total) descending, then
+--     cost_per_contact ascending (without a cost: after those with one);
+--     equal keys share a rank. Only a vendor-month with at least one
+--     evaluated SLA is ranked: a month with an invoice or surveys but no SLA
+--     sample would otherwise share rank 1 with 0/0 (rank null, not ranked).
 with sla as (
     select
         vendor_id,
@@ -97,8 +99,10 @@ scored as (
 select
     *,
     '{{ var("reporting_currency") }}' as reporting_currency,
-    rank() over (
-        partition by period_month
-        order by sla_met_share desc nulls last, cost_per_contact asc nulls last
-    ) as rank
+    case when sla_total > 0 then
+        rank() over (
+            partition by period_month, sla_total > 0
+            order by sla_met_share desc, cost_per_contact asc nulls last
+        )
+    end as rank
 from scored
