@@ -21,11 +21,12 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from ingestion.contracts import Contract, contract_rows, load_contracts
+from ingestion.contracts import Contract, contract_rows
 from ingestion.feeds import FEEDS, Feed, stored_columns
 from ingestion.landing import LandedFile
 from ingestion.mappings import read_landed
 from ingestion.pii import pii_salt
+from ingestion.preflight import load_run_contracts, require_contracts_for_loaded_vendors
 from ingestion.readers import FileRejected, normalise, read_raw
 
 # (feed, pandas frame, vendor_id) -> report with .success, .to_text(), .to_metadata()
@@ -49,8 +50,12 @@ class IngestResult:
 
 
 def sync_contracts(con: duckdb.DuckDBPyConnection, contracts_dir: Path) -> dict[str, Contract]:
-    """Validate every contract file and replace raw.contract* with them, in one transaction."""
-    contracts = load_contracts(contracts_dir)
+    """Validate every contract file and replace raw.contract* with them, in one transaction.
+
+    Refused (nothing replaced) when the folder is empty or lacks the contract of a vendor with loaded data.
+    """
+    contracts = load_run_contracts(contracts_dir)
+    require_contracts_for_loaded_vendors(con, contracts, contracts_dir)
     rows = contract_rows(contracts, contracts_dir)
     con.begin()
     try:
