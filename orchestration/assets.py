@@ -16,6 +16,7 @@ from orchestration.dbt_build import dbt_build_args, dbt_target_path, raise_if_lo
 from orchestration.dbt_inprocess import WarehouseDbtResource
 from orchestration.publish import publish_marts
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
+from serving.alerts import ALERT_STATUSES, GX_CHECK
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 CONTRACT_TABLES = ("contracts", "contract_versions", "contract_pricing", "contract_pricing_tiers", "contract_sla")
@@ -56,6 +57,12 @@ class IngestConfig(dg.Config):
         dg.AssetSpec(raw_key("load_manifest"), group_name="raw", skippable=True,
                      description="One row per landed file: loaded or quarantined, with the reason"),
     ],
+    # Great Expectations on each raw feed: a quarantined file fails its feed's check with a warning,
+    # never blocking the rest of the run (the other files, dbt and the publication go on)
+    check_specs=[dg.AssetCheckSpec(GX_CHECK, asset=raw_key(t), blocking=False,
+                                   description=f"Every {n} file of the run passed its Great Expectations suite "
+                                               "(a quarantined file fails the check with its reason)")
+                 for t, n in RAW_FEED_TABLES.items()],
     pool=WAREHOUSE_POOL,
 )
 def landed_files(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource,
@@ -82,6 +89,7 @@ def landed_files(context: dg.AssetExecutionContext, config: IngestConfig, wareho
                 "validation": dg.MetadataValue.json([r.validation for r in files if r.validation]),
             },
         )
+        yield gx_check_result(table, [r for r in results if r.feed == feed and r.status != "duplicate"])
     yield dg.MaterializeResult(
         asset_key=raw_key("load_manifest"),
         metadata={
@@ -91,6 +99,35 @@ def landed_files(context: dg.AssetExecutionContext, config: IngestConfig, wareho
             "results": dg.MetadataValue.json([r.__dict__ for r in results]),
         },
     )
+
+
+def gx_check_result(table: str, files: list) -> dg.AssetCheckResult:
+    """The `great_expectations` check of one raw feed for the files of this run (none: passed, 0 files).
+
+    Failed (severity WARN) when a file was quarantined or failed, with every reason in the metadata;
+    passed otherwise, with the validation statistics of the files loaded.
+    """
+    bad = [r for r in files if r.status in ALERT_STATUSES]
+    loaded = [r for r in files if r.status == "loaded"]
+    stats = [r.validation for r in files if r.validation]
+    metadata = {
+        "files": len(files),
+        "loaded": len(loaded),
+        "rows": sum(r.rows for r in loaded),
+        "expectations_evaluated": sum(v.get("evaluated", 0) for v in stats),
+        "expectations_successful": sum(v.get("successful", 0) for v in stats),
+        "validation": dg.MetadataValue.json(stats),
+    }
+    if not bad:
+        return dg.AssetCheckResult(asset_key=raw_key(table), check_name=GX_CHECK, passed=True, metadata=metadata)
+    reasons = [f"{Path(r.file).name}: {r.reason}" for r in bad]
+    metadata["quarantined"] = dg.MetadataValue.json(
+        [{"file": r.file, "vendor_id": r.vendor_id, "status": r.status, "reason": r.reason,
+          "quarantine_path": r.quarantine_path} for r in bad])
+    metadata["reason"] = dg.MetadataValue.text("\n".join(reasons))
+    return dg.AssetCheckResult(
+        asset_key=raw_key(table), check_name=GX_CHECK, passed=False, severity=dg.AssetCheckSeverity.WARN,
+        metadata=metadata, description=f"{len(bad)} file(s) quarantined: {reasons[0]}"[:1000])
 
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)

@@ -109,10 +109,7 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False):
     fast_exit.ran_pipeline = True
     from ingestion.contracts import ContractError
     from orchestration.definitions import PIPELINE_JOB, build_definitions
-
-    os.environ.setdefault("DAGSTER_HOME", str(settings.resolved().warehouse.parent / ".dagster"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    import dagster as dg
+    from orchestration.instance import bpo_run_tags, fail_abandoned_bpo_runs, open_instance
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def(PIPELINE_JOB)
@@ -122,8 +119,11 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False):
         "loggers": {"console": {"config": {"log_level": os.environ.get("BPO_LOG_LEVEL", "WARNING").upper()}}},
     }
     try:
-        with dg.DagsterInstance.ephemeral() as instance:
-            result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+        # the warehouse's persistent Dagster home: the run shows in the history of `dg dev` (make dagster)
+        with open_instance(settings.warehouse) as instance:
+            fail_abandoned_bpo_runs(instance)
+            result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
+                                            tags=bpo_run_tags())
     except ContractError as exc:
         err.print(f"[red]contract error[/]\n{exc}")
         return False, []

@@ -1,7 +1,9 @@
-"""Dagster definitions: `dagster dev` from the project root loads `defs`.
+"""Dagster definitions: `dg dev` (or `dagster dev`) from the project root loads `defs`.
 
 Paths come from BPO_* environment variables (see ingestion/settings.py);
-`bpo run` builds the same definitions with paths from its options.
+`bpo run` builds the same definitions with paths from its options. The
+instance (runs, sensor cursors) lives in the warehouse's Dagster home,
+<warehouse folder>/.dagster (orchestration/instance.py; `make dagster`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from ingestion.settings import Settings
 from orchestration.assets import DBT_EXECUTABLE, contracts, dbt_models, dbt_project, landed_files, published_marts
 from orchestration.dbt_inprocess import WarehouseDbtResource
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
-from orchestration.sensors import build_landing_sensor
+from orchestration.sensors import build_alert_sensors, build_landing_sensor
 
 PIPELINE_JOB = "process_landing_zone"
 
@@ -28,7 +30,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=[contracts, landed_files, dbt_models, published_marts],
         jobs=[pipeline_job],
-        sensors=[build_landing_sensor(pipeline_job)],
+        sensors=[build_landing_sensor(pipeline_job), *build_alert_sensors(pipeline_job)],
         resources={
             "warehouse": WarehouseResource.from_settings(settings),
             "great_expectations": GreatExpectationsResource(),

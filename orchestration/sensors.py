@@ -1,16 +1,38 @@
-"""The landing-zone sensor: one run per newly landed file, keyed by its sha256."""
+"""The landing-zone sensor: one run per newly landed file, keyed by its sha256.
+
+A restart requests nothing already processed, twice over: the cursor lives in
+the warehouse's persistent Dagster home (orchestration/instance.py), and a
+file whose bytes `raw.load_manifest` already records (loaded or quarantined,
+by the sensor's runs or by `bpo run`) is never requested, whatever the cursor.
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from ingestion.landing import scan_landing
+from ingestion.warehouse import WarehouseLocked, connect
 from orchestration.resources import WarehouseResource
+from serving.alerts import COMMAND_ENV, WEBHOOK_ENV, AlertTargets, send_alerts
 
-# Files still being copied in change size/mtime between ticks; the cursor only
-# remembers files that were requested, so they are picked up once complete.
+# scan_landing lists only complete files; the cursor remembers files by path, size and mtime,
+# so a file is hashed once, and one changed after it was seen is looked at again.
+
+
+def processed_shas(warehouse: Path) -> set[str]:
+    """sha256 of every file the load manifest records. Read-only and without waiting: raises
+    WarehouseLocked at once while a run writes the warehouse (the sensor tries again next tick)."""
+    try:
+        with connect(warehouse, read_only=True, wait_seconds=0) as con:
+            return {sha for (sha,) in con.execute("select distinct sha256 from raw.load_manifest").fetchall()}
+    except FileNotFoundError:  # no warehouse yet: nothing processed
+        return set()
+    except duckdb.CatalogException:  # a warehouse file without the raw schema yet
+        return set()
 
 
 def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
@@ -18,18 +40,27 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
     def landing_zone_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
         """Request one run per new file in arrival order; a file's bytes are requested once."""
         seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-        seen_shas = set(seen.values())
-        requests = []
-        for landed in scan_landing(warehouse.settings.landing):
+        new = []
+        for landed in scan_landing(warehouse.settings.landing, warehouse.settle_seconds):
             stat = landed.path.lstat()  # a link out of the landing zone is never followed
             fingerprint_key = f"{landed.relative}|{stat.st_size}|{stat.st_mtime_ns}"
-            if fingerprint_key in seen:
-                continue
+            if fingerprint_key not in seen:
+                new.append((fingerprint_key, landed))
+        if not new:
+            return dg.SkipReason("no new files in the landing zone")
+        try:
+            known = processed_shas(Path(warehouse.warehouse))
+        except WarehouseLocked:
+            # never wait for (or hold up) the writer; the cursor is unchanged, so nothing is lost
+            return dg.SkipReason(f"{len(new)} new file(s); the warehouse is being written: checked at the next tick")
+        requested = set(seen.values())
+        requests = []
+        for fingerprint_key, landed in new:
             sha = landed.sha256
             seen[fingerprint_key] = sha
-            if sha in seen_shas:
-                continue  # the same bytes under another name: nothing to load
-            seen_shas.add(sha)
+            if sha in known or sha in requested:
+                continue  # already processed, or the same bytes under another name: nothing to load
+            requested.add(sha)
             requests.append(dg.RunRequest(
                 run_key=sha,
                 run_config={"ops": {"landed_files": {"config": {"paths": [str(landed.path)]}}}},
@@ -37,7 +68,54 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
             ))
         context.update_cursor(json.dumps(seen))
         if not requests:
-            return dg.SkipReason("no new files in the landing zone")
+            return dg.SkipReason(f"{len(new)} file(s) seen, all already processed")
         return requests
 
     return landing_zone_sensor
+
+
+def run_alert_facts(instance: dg.DagsterInstance, run_id: str) -> tuple[list[dict], list[dict]]:
+    """(ingest results, failed asset checks) of one run, from its event log."""
+    results: list[dict] = []
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        mat = entry.asset_materialization
+        if mat is not None and mat.asset_key == dg.AssetKey(["raw", "load_manifest"]) and "results" in mat.metadata:
+            results.extend(mat.metadata["results"].value)
+    checks = []
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.asset_check_evaluation_data
+        if not evaluation.passed:
+            checks.append({"asset": evaluation.asset_key.to_user_string(), "check": evaluation.check_name,
+                           "severity": evaluation.severity.value, "description": evaluation.description})
+    return results, checks
+
+
+def _send_run_alerts(context: dg.RunStatusSensorContext, warehouse: WarehouseResource, *, published: bool):
+    targets = AlertTargets.from_env()
+    if not targets.configured:
+        return dg.SkipReason(f"no alert target: set {WEBHOOK_ENV} or {COMMAND_ENV}")
+    run_id = context.dagster_run.run_id
+    results, checks = run_alert_facts(context.instance, run_id)
+    s = warehouse.settings
+    # AlertDeliveryError fails the tick: the cursor stays on this run and the next tick tries again
+    payload = send_alerts(source="dagster", warehouse=s.warehouse, published=s.published_path if published else None,
+                          results=results, failed_checks=checks, run_id=run_id, targets=targets)
+    return dg.SkipReason("nothing to alert") if payload is None else None
+
+
+def build_alert_sensors(job: dg.UnresolvedAssetJobDefinition) -> list[dg.SensorDefinition]:
+    """Alert hooks (serving/alerts.py): quarantined files, failed checks and new missed SLAs of each
+    finished run of the pipeline started here (a `bpo run` sends its own at its end)."""
+
+    @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[job],
+                          default_status=dg.DefaultSensorStatus.RUNNING)
+    def alert_after_success(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
+        """Alert quarantines, failed checks and missed SLAs new in the published copy."""
+        return _send_run_alerts(context, warehouse, published=True)
+
+    @dg.run_failure_sensor(monitored_jobs=[job], default_status=dg.DefaultSensorStatus.RUNNING)
+    def alert_after_failure(context: dg.RunFailureSensorContext, warehouse: WarehouseResource):
+        """Alert quarantines and failed checks of a failed run (nothing was published)."""
+        return _send_run_alerts(context, warehouse, published=False)
+
+    return [alert_after_success, alert_after_failure]

@@ -1,0 +1,1 @@
+"""Serving: what leaves the warehouse for people and other systems (alerts' payloads)."""
