@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from ingestion.landing import LandedFile, scan_landing
+from ingestion.landing import LandedFile, scan, scan_landing
 from ingestion.loader import (IngestResult, PreparedFile, Validate, already_processed, ingest_file, prepare_file,
                               sync_contracts)
 from ingestion.settings import Settings
@@ -19,7 +19,7 @@ from ingestion.warehouse import connect
 
 def pending_files(settings: Settings) -> list[LandedFile]:
     """Landed files whose bytes the manifest has not seen, in arrival order."""
-    files = scan_landing(settings.landing)
+    files = scan_landing(settings.landing, settings.settle_seconds)
     with connect(settings.warehouse) as con:
         return [f for f in files if already_processed(con, f.sha256) is None]
 
@@ -57,10 +57,14 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
     (hashes, reads, normalises) the next file while the current one is
     validated and loaded: at most two files are in memory at a time.
     """
-    files = scan_landing(settings.landing) if paths is None else [landed_file(settings, p) for p in paths]
+    landing_scan = scan(settings.landing, settings.settle_seconds) if paths is None else None
+    files = landing_scan.complete if landing_scan else [landed_file(settings, p) for p in paths]
     if paths is not None:
         files.sort(key=lambda f: (f.path.lstat().st_mtime, str(f.path)))
-    results: list[IngestResult] = []
+    # files still being written are not read: reported as pending, taken by a later run
+    results: list[IngestResult] = [
+        IngestResult(file=str(w.landed.path), vendor_id=w.landed.vendor_id, feed=w.landed.feed, sha256="",
+                     status="pending", reason=w.reason) for w in (landing_scan.waiting if landing_scan else [])]
     with connect(settings.warehouse) as con:
         contracts = sync_contracts(con, settings.contracts)
         ahead = _Prefetch(files, _known_shas(con, replay),
@@ -184,7 +188,9 @@ def file_statuses(warehouse: Path, landing: Path | None = None) -> list[dict]:
         return out
     by_sha = {e["sha256"]: e for e in out}
     known_paths = {(e["file"], e["sha256"]) for es in history.values() for e in es}
-    for f in scan_landing(landing):
+    landing_scan = scan(landing)
+    waiting = {w.landed.path: w.reason for w in landing_scan.waiting}
+    for f in [*landing_scan.complete, *(w.landed for w in landing_scan.waiting)]:
         sha = f.sha256
         if (str(f.path), sha) in known_paths:
             continue
@@ -197,7 +203,7 @@ def file_statuses(warehouse: Path, landing: Path | None = None) -> list[dict]:
         else:
             problem = f.layout_problem()
             entry.update(status="pending", reason=(
-                f"will be quarantined: {problem}" if problem
+                waiting[f.path] if f.path in waiting else f"will be quarantined: {problem}" if problem
                 else "new file: loaded or quarantined at the next run (sensor or `bpo run`)"))
         out.append(entry)
     return out

@@ -2,6 +2,20 @@
 
 One landed file is one event. Files are identified by the sha256 of their
 bytes, so a re-delivery under another name is recognised as the same file.
+
+A file is taken only once it is complete (docs/interfaces.md, "Landing zone"):
+- a marker ``<name>.done`` beside it, written after the file, makes it
+  complete at once;
+- otherwise its modification time must be at least the settle interval
+  (``BPO_SETTLE_SECONDS``) away from now: every write sets the mtime to the
+  writer's clock, so a file written to within the interval may still be
+  growing and waits for a later run. No run sleeps: a file is judged
+  from one stat, against the clock;
+- names ending in ``.tmp``, ``.part`` or ``.partial`` (a producer's
+  write-then-rename) and hidden files are never taken.
+The bytes loaded are the bytes hashed: `LandedFile.changed_since_hashed` tells
+whether the file changed after its checksum was taken (the loader then leaves
+it pending instead of loading a mix).
 """
 
 from __future__ import annotations
@@ -9,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,6 +33,8 @@ from pathlib import Path
 from ingestion.feeds import FEEDS, SHARED_VENDOR
 
 _CHUNK = 1 << 20
+IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial")  # a producer writes these, then renames
+DONE_SUFFIX = ".done"  # <name>.done beside <name>: the producer says <name> is complete
 VENDOR_ID = re.compile(r"^[a-z0-9_]+$")
 MAX_NAME_BYTES = 255
 
@@ -68,15 +85,42 @@ class LandedFile:
         return os.readlink(self.path) if self.path.is_symlink() else str(target)
 
     @cached_property
-    def sha256(self) -> str:
+    def _hashed(self) -> tuple[str, tuple[int, ...] | None]:
+        """(sha256, the file's identity while it was hashed; None when it changed during the hashing)."""
         digest = hashlib.sha256()
         if self.escaping_link is not None:  # identify the link itself; never read what it points to
             digest.update(b"symlink\0" + os.fsencode(self.escaping_link))
-            return digest.hexdigest()
+            return digest.hexdigest(), None
         with self.path.open("rb") as fh:
+            before = _identity(os.fstat(fh.fileno()))
             while chunk := fh.read(_CHUNK):
                 digest.update(chunk)
-        return digest.hexdigest()
+            after = _identity(os.fstat(fh.fileno()))
+        return digest.hexdigest(), before if before == after else None
+
+    @property
+    def sha256(self) -> str:
+        return self._hashed[0]
+
+    def changed_since_hashed(self) -> str | None:
+        """Why the file on disk may no longer hold the bytes that were hashed, or None.
+
+        Called after the file was read: when the file is unchanged since its checksum
+        was taken, the bytes read are the bytes hashed (every write changes the size or
+        the mtime; a replacement changes the inode).
+        """
+        if self.escaping_link is not None:
+            return None  # never read
+        hashed = self._hashed[1]
+        if hashed is None:
+            return "it was written to while its checksum was taken (still being written?)"
+        try:
+            current = _identity(os.stat(self.path))
+        except OSError:
+            return "it was removed or renamed while it was read"
+        if current != hashed:
+            return "it was written to while it was read (still being written?)"
+        return None
 
     @property
     def mtime(self) -> datetime:
@@ -105,29 +149,93 @@ class LandedFile:
         return None
 
 
-def scan_landing(landing_root: Path) -> list[LandedFile]:
-    """Every file in the landing zone, in arrival order (mtime, then path).
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
-    Hidden files and files still being written (``*.tmp``, ``*.part``) are
-    skipped. A symbolic link that points outside the landing zone is listed
-    (so that it is quarantined with a reason) but never read.
+
+@dataclass(frozen=True)
+class WaitingFile:
+    """A landed file that is not complete yet: left pending, looked at again by the next run."""
+
+    landed: LandedFile
+    reason: str  # one line: why it waits and when it will be taken
+
+
+@dataclass(frozen=True)
+class LandingScan:
+    complete: list[LandedFile]  # to be processed, in arrival order (mtime, then path)
+    waiting: list[WaitingFile]  # still being written (by the settle rule), in arrival order
+
+
+def configured_settle_seconds() -> float:
+    """The settle interval from the environment (BPO_SETTLE_SECONDS), as `Settings` reads it."""
+    from ingestion.settings import Settings
+
+    return Settings().settle_seconds
+
+
+def not_complete_reason(path: Path, settle_seconds: float, now: float | None = None) -> str | None:
+    """Why a landed file is not complete yet (see the module docstring), or None when it is."""
+    st = path.stat()
+    marker = path.with_name(path.name + DONE_SUFFIX)
+    try:
+        if marker.stat().st_mtime_ns >= st.st_mtime_ns:
+            return None  # the producer marked it complete (after its last write)
+    except OSError:
+        pass
+    age = (time.time() if now is None else now) - st.st_mtime
+    if abs(age) >= settle_seconds:
+        return None
+    when = f"modified {age:.0f} s ago" if age >= 0 else f"its modification time is {-age:.0f} s ahead of this clock"
+    return (f"still being written ({when}): taken once unchanged for {settle_seconds:g} s "
+            f"(BPO_SETTLE_SECONDS), or at once when {marker.name} is written beside it")
+
+
+def scan(landing_root: Path, settle_seconds: float | None = None, *, now: float | None = None) -> LandingScan:
+    """Every file in the landing zone, split into complete ones and ones still being written.
+
+    Hidden files, in-progress names (``*.tmp``, ``*.part``, ``*.partial``) and
+    ``.done`` markers are not data files and are skipped. A symbolic link that
+    points outside the landing zone is listed as complete (so that it is
+    quarantined with a reason) but never read. `settle_seconds`: None = the
+    configured BPO_SETTLE_SECONDS.
     """
+    settle = configured_settle_seconds() if settle_seconds is None else settle_seconds
+    now = time.time() if now is None else now
     root = landing_root.resolve()
-    files: list[LandedFile] = []
+    complete: list[LandedFile] = []
+    waiting: list[WaitingFile] = []
     if not root.is_dir():
-        return files
+        return LandingScan(complete, waiting)
     for path in root.rglob("*"):
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts):
             continue
-        if path.name.endswith((".tmp", ".part", ".partial")):
+        if path.name.endswith((*IN_PROGRESS_SUFFIXES, DONE_SUFFIX)):
             continue
         landed = LandedFile(path=root / rel, landing_root=root)
         if (path.is_symlink() or path.is_file()) and landed.escaping_link is not None:
-            files.append(landed)  # quarantined unread, whatever it points to
+            complete.append(landed)  # quarantined unread, whatever it points to
             continue
         if not path.is_file():
             continue
-        files.append(landed)
-    files.sort(key=lambda f: (f.path.lstat().st_mtime, str(f.path)))
-    return files
+        try:
+            reason = not_complete_reason(path, settle, now)
+        except FileNotFoundError:
+            continue  # removed (or renamed) since it was listed
+        if reason is None:
+            complete.append(landed)
+        else:
+            waiting.append(WaitingFile(landed, reason))
+    complete.sort(key=_arrival)
+    waiting.sort(key=lambda w: _arrival(w.landed))
+    return LandingScan(complete, waiting)
+
+
+def _arrival(f: LandedFile) -> tuple[float, str]:
+    return f.path.lstat().st_mtime, str(f.path)
+
+
+def scan_landing(landing_root: Path, settle_seconds: float | None = None) -> list[LandedFile]:
+    """The complete files of the landing zone, in arrival order (mtime, then path); see `scan`."""
+    return scan(landing_root, settle_seconds).complete

@@ -21,6 +21,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from ingestion.admission import ready_to_load
 from ingestion.contracts import Contract, contract_rows
 from ingestion.feeds import FEEDS, Feed, stored_columns
 from ingestion.landing import LandedFile
@@ -160,6 +161,8 @@ def ingest_file(
     result.mapping_version = prepared.mapping_version
     result.warnings = prepared.warnings
     try:
+        if not ready_to_load(con, landed, prepared, result):  # changed while read: pending; a re-sent revision raises
+            return result
         if prepared.rejected is not None:
             raise prepared.rejected
         feed = prepared.feed

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     mappings: Path | None = Field(default=None, description="vendor mappings, <vendor_id>/<feed>.yaml; "
                                   "default: <contracts folder>/../mappings")
     reporting_currency: str = "USD"
+    settle_seconds: float = Field(default=10.0, ge=0, description=(
+        "a landed file is taken once its mtime is this far from now (or a <name>.done marker is beside it); "
+        "a file written to more recently may still be growing and waits for a later run"))
 
     @property
     def quarantine_dir(self) -> Path:

@@ -18,20 +18,21 @@ class WarehouseResource(dg.ConfigurableResource):
     published: str
     mappings: str = ""  # vendor mapping files; "" = <contracts folder>/../mappings
     reporting_currency: str = "USD"
+    settle_seconds: float = 10.0  # Settings.settle_seconds: how long a landed file must be left alone
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "WarehouseResource":
         s = settings.resolved()
         return cls(landing=str(s.landing), contracts=str(s.contracts), warehouse=str(s.warehouse),
                    quarantine=str(s.quarantine), published=str(s.published), mappings=str(s.mappings_dir),
-                   reporting_currency=s.reporting_currency)
+                   reporting_currency=s.reporting_currency, settle_seconds=s.settle_seconds)
 
     @property
     def settings(self) -> Settings:
         return Settings(landing=Path(self.landing), contracts=Path(self.contracts), warehouse=Path(self.warehouse),
                         quarantine=Path(self.quarantine), published=Path(self.published),
                         mappings=Path(self.mappings) if self.mappings else None,
-                        reporting_currency=self.reporting_currency)
+                        reporting_currency=self.reporting_currency, settle_seconds=self.settle_seconds)
 
 
 class GreatExpectationsResource(dg.ConfigurableResource):

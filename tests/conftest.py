@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from ingestion.settings import Settings
+
+# Tests land whole files and run at once: no settle interval (ingestion/landing.py), here and in the
+# processes they start. The tests of the completeness rule set their own interval.
+os.environ["BPO_SETTLE_SECONDS"] = "0"
 
 SMALL_CONTRACT = textwrap.dedent("""\
     vendor_id: {vendor_id}

@@ -6,6 +6,8 @@ reads one JSON command per line from stdin:
 
     {"landing": ..., "contracts": ..., "warehouse": ..., "published": ..., "target": ...}
 
+(optionally "settle_seconds": the landing zone's settle interval, 0 otherwise in tests)
+
 For each command it forks a child process that runs ONE pipeline cycle on
 those paths with the same functions the Dagster job uses
 (`ingestion.batch.ingest` with the real GX validator, `dbt build` with
@@ -69,7 +71,8 @@ def _cycle(cmd: dict, loaded: dict) -> int:
 
     pid = os.getpid()
     settings = Settings(landing=Path(cmd["landing"]), contracts=Path(cmd["contracts"]),
-                        warehouse=Path(cmd["warehouse"]), published=Path(cmd["published"])).resolved()
+                        warehouse=Path(cmd["warehouse"]), published=Path(cmd["published"]),
+                        **{k: cmd[k] for k in ("settle_seconds",) if k in cmd}).resolved()
     validator = loaded["validator"]
 
     def validate(feed, frame, vendor_id):
