@@ -184,7 +184,10 @@ def _plain(v: Any) -> Any:
     except (TypeError, ValueError):
         pass
     if isinstance(v, pd.Timestamp):
-        return v.to_pydatetime()
+        try:
+            return v.to_pydatetime()
+        except (OverflowError, ValueError):  # past the year 9999: shown as text, never a crash
+            return v.isoformat()
     if hasattr(v, "item") and not isinstance(v, (str, bytes, decimal.Decimal)):  # numpy scalar
         return v.item()
     return v

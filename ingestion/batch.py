@@ -11,8 +11,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from ingestion.landing import LandedFile, scan, scan_landing
-from ingestion.loader import (IngestResult, PreparedFile, Validate, already_processed, ingest_file, prepare_file,
-                              sync_contracts)
+from ingestion.loader import (SETTLED, IngestResult, PreparedFile, Validate, already_processed, ingest_file,
+                              one_line, prepare_file, sync_contracts)
 from ingestion.settings import Settings
 from ingestion.warehouse import connect
 
@@ -21,7 +21,15 @@ def pending_files(settings: Settings) -> list[LandedFile]:
     """Landed files whose bytes the manifest has not seen, in arrival order."""
     files = scan_landing(settings.landing, settings.settle_seconds)
     with connect(settings.warehouse) as con:
-        return [f for f in files if already_processed(con, f.sha256) is None]
+        return [f for f in files if _sha_or_none(f) is None or already_processed(con, f.sha256) is None]
+
+
+def _sha_or_none(landed: LandedFile) -> str | None:
+    """The file's sha256, or None when it cannot be read (it is pending: the run reports it as failed)."""
+    try:
+        return landed.sha256
+    except OSError:
+        return None
 
 
 def landed_file(settings: Settings, path: str | Path) -> LandedFile:
@@ -56,6 +64,12 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
     then picked up again on the next run. One background thread prepares
     (hashes, reads, normalises) the next file while the current one is
     validated and loaded: at most two files are in memory at a time.
+
+    One file never stops the others: every file gets a result (loaded,
+    quarantined, duplicate, pending, or failed when even quarantining it was
+    impossible; a failed file is not recorded and the next run tries it again).
+    Only what concerns the whole batch raises (the warehouse locked or
+    unreadable, an invalid contract).
     """
     landing_scan = scan(settings.landing, settings.settle_seconds) if paths is None else None
     files = landing_scan.complete if landing_scan else [landed_file(settings, p) for p in paths]
@@ -71,12 +85,29 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
                           lambda f: prepare_file(f, contracts, mappings_dir=settings.mappings_dir))
         with ahead:
             for i, f in enumerate(files):
-                prepared = ahead.take(i)
-                results.append(ingest_file(con, f, contracts, settings.quarantine_dir, validate, replay=replay,
-                                           mappings_dir=settings.mappings_dir, prepared=prepared))
+                try:
+                    prepared = ahead.take(i)
+                except Exception as exc:  # noqa: BLE001 - e.g. out of memory: this file fails, the batch goes on
+                    results.append(_failed_result(f, exc))
+                    continue
+                try:
+                    results.append(ingest_file(con, f, contracts, settings.quarantine_dir, validate, replay=replay,
+                                               mappings_dir=settings.mappings_dir, prepared=prepared))
+                except Exception as exc:  # noqa: BLE001 - the last guard: this file fails, the batch goes on
+                    results.append(_failed_result(f, exc))
                 del prepared  # this file's frames go before the one after next is prepared
                 _return_freed_memory()
     return results
+
+
+def _failed_result(landed: LandedFile, exc: Exception) -> IngestResult:
+    try:
+        sha = landed.sha256
+    except OSError:
+        sha = ""
+    return IngestResult(file=str(landed.path), vendor_id=landed.vendor_id, feed=landed.feed, sha256=sha,
+                        status="failed", reason=f"processing failed ({one_line(exc)}); nothing was recorded, "
+                                                "the next run tries it again")
 
 
 def _return_freed_memory() -> None:
@@ -103,7 +134,7 @@ _libc = _load_libc() if sys.platform.startswith("linux") else None
 
 def _known_shas(con, replay: bool) -> set[str]:
     """sha256s that `ingest_file` will skip as duplicates (a replay re-processes quarantined ones)."""
-    statuses = ("loaded",) if replay else ("loaded", "quarantined")
+    statuses = ("loaded",) if replay else SETTLED
     rows = con.execute("select distinct sha256 from raw.load_manifest where status in ?", [list(statuses)])
     return {sha for (sha,) in rows.fetchall()}
 
@@ -147,7 +178,10 @@ class _Prefetch:
             self._pending[i] = self._pool.submit(self._prepare_unless_duplicate, self._files[i])
 
     def _prepare_unless_duplicate(self, landed: LandedFile) -> PreparedFile | None:
-        sha = landed.sha256  # cached on the LandedFile: ingest_file does not read the file again
+        try:
+            sha = landed.sha256  # cached on the LandedFile: ingest_file does not read the file again
+        except OSError:
+            return None  # unreadable: ingest_file reports it as failed
         if sha in self._skip:
             return None
         self._skip.add(sha)
@@ -191,11 +225,15 @@ def file_statuses(warehouse: Path, landing: Path | None = None) -> list[dict]:
     landing_scan = scan(landing)
     waiting = {w.landed.path: w.reason for w in landing_scan.waiting}
     for f in [*landing_scan.complete, *(w.landed for w in landing_scan.waiting)]:
-        sha = f.sha256
+        sha = _sha_or_none(f)
+        entry = {"file": str(f.path), "name": f.path.name, "sha256": sha or "", "vendor_id": f.vendor_id,
+                 "feed": f.feed, "rows": None, "warnings": None, "processed_at": None}
+        if sha is None:
+            out.append({**entry, "status": "pending", "reason": "cannot be read (check its permissions): "
+                                                               "each run reports it as failed until it can be"})
+            continue
         if (str(f.path), sha) in known_paths:
             continue
-        entry = {"file": str(f.path), "name": f.path.name, "sha256": sha, "vendor_id": f.vendor_id,
-                 "feed": f.feed, "rows": None, "warnings": None, "processed_at": None}
         seen = by_sha.get(sha)
         if seen is not None:
             entry.update(status="duplicate", reason=f"same bytes as {seen['file']} ({seen['status']}): "

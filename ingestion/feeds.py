@@ -12,6 +12,12 @@ from typing import Literal
 ColumnType = Literal["string", "int", "bool", "timestamp", "date", "decimal", "rate"]
 PiiHandling = Literal["hash", "drop", "flag"]
 
+# What raw.* can store (ingestion/warehouse_schema.sql; tests/ingestion/test_value_limits.py checks they agree):
+# "int" columns are INTEGER, "decimal" DECIMAL(18,4), "rate" DECIMAL(18,8), timestamps TIMESTAMPTZ read back
+# as Python datetimes (years 1..9999). A value beyond these is a validation failure, never a failed load.
+STORED_INT_RANGE = (-(2**31), 2**31 - 1)
+STORED_DECIMALS = {"decimal": (18, 4), "rate": (18, 8)}  # (precision, scale)
+
 CHANNELS = ("voice", "chat", "email")
 INVOICE_UNITS = ("contact", "minute", "hour", "fte_month", "each")
 SHARED_VENDOR = "_shared"

@@ -5,6 +5,14 @@ written with its load-manifest row in ONE transaction; or, when anything is
 wrong, copied to quarantine with a reason file and recorded as quarantined,
 with none of its rows written. A file whose sha256 is already in the
 manifest is not processed again.
+
+Isolation: whatever goes wrong with one file ends as that file's result, never
+as an exception for the batch. A problem of the file (unreadable content,
+values the warehouse cannot store, a validator or loader error on its rows)
+quarantines it; when even that is impossible (the landed file cannot be read,
+the quarantine folder cannot be written) or the warehouse fails for a reason
+that is not the file's (I/O, memory), the result is `failed`: nothing is
+recorded in the manifest, so the next run tries the file again.
 """
 
 from __future__ import annotations
@@ -39,8 +47,8 @@ class IngestResult:
     file: str
     vendor_id: str | None
     feed: str | None
-    sha256: str
-    status: str  # loaded | quarantined | duplicate
+    sha256: str  # "" when the landed file could not be read (status failed)
+    status: str  # loaded | quarantined | duplicate | failed (not recorded: tried again by the next run)
     rows: int = 0
     load_id: str | None = None
     reason: str | None = None
@@ -75,10 +83,14 @@ def sync_contracts(con: duckdb.DuckDBPyConnection, contracts_dir: Path) -> dict[
     return contracts
 
 
+# Manifest statuses that settle a file for good (a `failed` file is never recorded; see the module doc).
+SETTLED = ("loaded", "quarantined")
+
+
 def already_processed(con: duckdb.DuckDBPyConnection, sha256: str) -> dict[str, Any] | None:
     row = con.execute(
-        "select load_id, file_path, status from raw.load_manifest where sha256 = ? "
-        "order by processed_at desc limit 1", [sha256]
+        "select load_id, file_path, status from raw.load_manifest where sha256 = ? and status in ? "
+        "order by processed_at desc limit 1", [sha256, list(SETTLED)]
     ).fetchone()
     return None if row is None else {"load_id": row[0], "file_path": row[1], "status": row[2]}
 
@@ -101,7 +113,10 @@ class PreparedFile:
 
 def prepare_file(landed: LandedFile, contracts: dict[str, Contract], *,
                  mappings_dir: Path | None = None) -> PreparedFile:
-    """Everything before validation: layout and contract checks, read (through a mapping), normalise."""
+    """Everything before validation: layout and contract checks, read (through a mapping), normalise.
+
+    Never raises: any problem, foreseen or not, is `prepared.rejected` (the file is quarantined).
+    """
     prepared = PreparedFile()
     try:
         feed, vendor_tz = _check_layout_and_contract(landed, contracts)
@@ -118,11 +133,30 @@ def prepare_file(landed: LandedFile, contracts: dict[str, Contract], *,
         prepared.mapping_version = prepared.mapping_version or getattr(rejected, "mapping_version", None)
         prepared.rejected = rejected
         return prepared
-    prepared.feed = feed
-    prepared.rows = normalised.frame.to_arrow()
-    del normalised  # the polars frame: the Arrow table holds the rows from here on
-    prepared.for_validation = _as_pandas(prepared.rows)
+    except MemoryError:
+        raise  # not the file's fault: the batch reports it as failed and the next run tries again
+    except Exception as exc:  # noqa: BLE001 - an unforeseen failure on this file's content: quarantine it
+        prepared.rejected = FileRejected(f"the file could not be read: {one_line(exc)}")
+        return prepared
+    try:
+        prepared.feed = feed
+        prepared.rows = normalised.frame.to_arrow()
+        del normalised  # the polars frame: the Arrow table holds the rows from here on
+        prepared.for_validation = _as_pandas(prepared.rows)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        return PreparedFile(mapping_version=prepared.mapping_version, warnings=prepared.warnings,
+                            rejected=FileRejected(f"the file's rows could not be prepared for validation: "
+                                                  f"{one_line(exc)}"))
     return prepared
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one short line: its type and the first line of its message (DuckDB's without
+    the SQL excerpt it appends)."""
+    lines = str(exc).split("\n\nLINE", 1)[0].strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
 
 
 def _as_pandas(rows: pa.Table) -> Any:
@@ -143,13 +177,19 @@ def ingest_file(
     mappings_dir: Path | None = None,
     prepared: PreparedFile | None = None,
 ) -> IngestResult:
-    """Load one landed file whole, or quarantine it whole. Never half.
+    """Load one landed file whole, or quarantine it whole. Never half, and never raises for the file's sake:
+    what cannot be quarantined is returned as status `failed` (see the module doc).
 
     `prepared`: the file already prepared (`prepare_file`), e.g. in the background; None = prepare it here.
     """
-    sha = landed.sha256
-    result = IngestResult(file=str(landed.path), vendor_id=landed.vendor_id, feed=landed.feed, sha256=sha,
+    result = IngestResult(file=str(landed.path), vendor_id=landed.vendor_id, feed=landed.feed, sha256="",
                           status="loaded")
+    try:
+        sha = landed.sha256
+    except OSError as exc:
+        return _failed(result, f"the landed file cannot be read ({_os_error(exc)}): fix its permissions or "
+                               "re-land it; nothing was loaded, the next run tries it again")
+    result.sha256 = sha
     seen = already_processed(con, sha)
     if seen and not (replay and seen["status"] == "quarantined"):
         result.status = "duplicate"
@@ -166,15 +206,41 @@ def ingest_file(
         if prepared.rejected is not None:
             raise prepared.rejected
         feed = prepared.feed
-        report = validate(feed.name, prepared.for_validation, landed.vendor_id if feed.vendor_scoped else None)
-        result.validation = report.to_metadata()
+        try:
+            report = validate(feed.name, prepared.for_validation, landed.vendor_id if feed.vendor_scoped else None)
+            result.validation = report.to_metadata()
+        except MemoryError:
+            raise  # failed (see the module doc), not quarantined
+        except Exception as exc:  # noqa: BLE001 - the validator failed on this file: quarantine it
+            raise FileRejected(f"validation could not run on this file ({one_line(exc)}); "
+                               "replay it once the cause is fixed") from None
         if not report.success:
             raise FileRejected(_summary_of(report), [report.to_text()])
     except FileRejected as rejected:
         return _quarantine(con, landed, result, rejected, quarantine_dir)
 
-    _load(con, landed, feed, prepared.rows, result)
+    try:
+        _load(con, landed, feed, prepared.rows, result)
+    except (duckdb.DataError, duckdb.IntegrityError, duckdb.ProgrammingError) as exc:
+        # the warehouse refused these rows (a value it cannot store that no check caught): the file's fault
+        refused = FileRejected(f"the warehouse refused the file's rows ({one_line(exc)})")
+        return _quarantine(con, landed, result, refused, quarantine_dir)
+    except Exception as exc:  # noqa: BLE001 - I/O, memory, a broken connection: not the file's fault, retry it
+        return _failed(result, f"loading failed ({one_line(exc)}); nothing of it was kept, "
+                               "the next run tries it again")
     return result
+
+
+def _failed(result: IngestResult, reason: str) -> IngestResult:
+    result.status = "failed"
+    result.reason = reason
+    result.rows = 0
+    result.load_id = None
+    return result
+
+
+def _os_error(exc: OSError) -> str:
+    return f"{exc.strerror or type(exc).__name__}: {exc.filename}" if exc.filename else one_line(exc)
 
 
 def _load(con: duckdb.DuckDBPyConnection, landed: LandedFile, feed: Feed, rows: pa.Table,
@@ -186,12 +252,14 @@ def _load(con: duckdb.DuckDBPyConnection, landed: LandedFile, feed: Feed, rows: 
     con.begin()
     try:
         con.register("landed_batch", rows)
-        con.execute(
-            f"insert into raw.{feed.table} ({', '.join(cols)}, _load_id, _row_number, _loaded_at) "
-            f"select {', '.join(cols)}, ?, _row_number, ? from landed_batch",
-            [load_id, now],
-        )
-        con.unregister("landed_batch")
+        try:
+            con.execute(
+                f"insert into raw.{feed.table} ({', '.join(cols)}, _load_id, _row_number, _loaded_at) "
+                f"select {', '.join(cols)}, ?, _row_number, ? from landed_batch",
+                [load_id, now],
+            )
+        finally:
+            con.unregister("landed_batch")
         _write_manifest(con, landed, load_id, "loaded", rows.num_rows, None, result.warnings, now,
                         result.mapping_version)
         con.commit()
@@ -203,7 +271,14 @@ def _load(con: duckdb.DuckDBPyConnection, landed: LandedFile, feed: Feed, rows: 
 
 
 def _summary_of(report: Any) -> str:
-    failed = [f.message for f in getattr(report, "failures", [])]
+    """One line: the first three failures, the first with its first offending row and values."""
+    failures = list(getattr(report, "failures", []))
+    failed = [f.message for f in failures]
+    if failed and getattr(failures[0], "examples", None):
+        example = failures[0].examples[0]
+        values = ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}"
+                           for k, v in example.items() if k != "_row_number")
+        failed[0] += f" (first: row {example.get('_row_number')}: {values})"
     head = "; ".join(failed[:3]) + (f"; and {len(failed) - 3} more" if len(failed) > 3 else "")
     return f"failed validation: {head}" if head else "failed validation"
 
@@ -251,7 +326,21 @@ def _write_manifest(con: duckdb.DuckDBPyConnection, landed: LandedFile, load_id:
 
 def _quarantine(con: duckdb.DuckDBPyConnection, landed: LandedFile, result: IngestResult,
                 rejected: FileRejected, quarantine_dir: Path) -> IngestResult:
-    """Copy the file beside a reason file, and record it: nothing of it is loaded."""
+    """Copy the file beside a reason file, and record it: nothing of it is loaded.
+
+    When that is impossible (the quarantine folder cannot be written, the landed file cannot be read,
+    the manifest row cannot be written), the file is `failed` with both reasons, and not recorded.
+    """
+    try:
+        return _copy_and_record(con, landed, result, rejected, quarantine_dir)
+    except Exception as exc:  # noqa: BLE001
+        problem = _os_error(exc) if isinstance(exc, OSError) else one_line(exc)
+        return _failed(result, f"{rejected.reason} -- but it could not be quarantined ({problem}); "
+                               "nothing was loaded, the next run tries it again")
+
+
+def _copy_and_record(con: duckdb.DuckDBPyConnection, landed: LandedFile, result: IngestResult,
+                     rejected: FileRejected, quarantine_dir: Path) -> IngestResult:
     target_dir = quarantine_dir / Path(*landed.parts[:-1]) if len(landed.parts) > 1 else quarantine_dir
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / landed.path.name

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import re
 import zlib
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone as dt_timezone
 from pathlib import Path
 
 import polars as pl
 
-from ingestion.feeds import Feed, stored_columns
+from ingestion.feeds import STORED_DECIMALS, STORED_INT_RANGE, Column, Feed, stored_columns
 from ingestion.pii import salted_sha256
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".jsonl", ".json", ".jsonl.gz", ".json.gz")
@@ -36,6 +38,9 @@ _TS_FORMATS_NAIVE = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 _TS_CANONICAL_NAIVE = (r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", "%Y-%m-%d %H:%M:%S")
 _TS_CANONICAL_AWARE = (r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})$", "%Y-%m-%dT%H:%M:%S%#z")
 MAX_EXAMPLES = 5
+# Instants Python (GX examples, dbt, BI readers) can hold: a local 9999-12-31 23:00 east of UTC is past them.
+EARLIEST_INSTANT = datetime(1, 1, 2, tzinfo=dt_timezone.utc)
+LATEST_INSTANT = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt_timezone.utc)
 MAX_HEADER_BYTES = 64 * 1024  # a longer first line is not a header (e.g. one 50 MB line)
 
 
@@ -140,7 +145,8 @@ def normalise(raw: pl.DataFrame, feed: Feed, *, vendor_id: str | None, timezone:
     warnings: list[str] = []
     if raw.height == 0:
         raise FileRejected("the file has a header but no rows")
-    raw = raw.rename({c: c.strip().lower() for c in raw.columns})
+    _check_header(raw.columns, feed)
+    raw = raw.rename({c: c.strip() for c in raw.columns})
     known = set(feed.column_names) | {"vendor_id"}
     unknown = [c for c in raw.columns if c not in known]
     if unknown:
@@ -154,8 +160,6 @@ def normalise(raw: pl.DataFrame, feed: Feed, *, vendor_id: str | None, timezone:
     raw = raw.with_row_index("_row_number", offset=1)
 
     exprs: list[pl.Expr] = []
-    problems: list[str] = []
-    bad_columns: list[str] = []
     for col in feed.columns:
         if col.name not in raw.columns:
             if col.pii in ("drop",):
@@ -170,21 +174,16 @@ def normalise(raw: pl.DataFrame, feed: Feed, *, vendor_id: str | None, timezone:
     typed = raw.select(pl.col("_row_number"), *exprs)
     typed = _parse_remaining_timestamps(raw, typed, feed, timezone)
 
-    # A value that was present but did not survive the cast is a type error.
+    # A value that was present but did not survive the cast is a type error, or a value the
+    # warehouse cannot store (too large for its column type, a timestamp past the year 9999, a NUL
+    # byte in text): reported with its row and value, never left to fail the load.
+    value_problems: list[_ValueProblem] = []
     for col in feed.columns:
         if col.name not in raw.columns or col.pii:
             continue
-        present = raw[col.name].cast(pl.String, strict=False).str.strip_chars().str.len_chars() > 0 \
-            if raw.schema[col.name] == pl.String else raw[col.name].is_not_null()
-        bad = raw.filter(present & typed[col.name].is_null())
-        if bad.height:
-            examples = ", ".join(
-                f"row {r}: {v!r}" for r, v in bad.select("_row_number", col.name).head(MAX_EXAMPLES).iter_rows()
-            )
-            bad_columns.append(col.name)
-            problems.append(f"column {col.name}: {bad.height} value(s) are not a valid {_describe(col.type)} ({examples})")
-    if problems:
-        raise FileRejected(f"values of the wrong type in column(s) {', '.join(bad_columns)}", problems)
+        value_problems += _value_problems(raw, typed, col, timezone)
+    if value_problems:
+        raise _values_rejected(value_problems)
 
     # PII: hash, drop or flag; clear text goes no further than this function.
     pii_exprs = []
@@ -204,6 +203,113 @@ def normalise(raw: pl.DataFrame, feed: Feed, *, vendor_id: str | None, timezone:
             typed = typed.with_columns(pl.lit(False).alias(f"has_{col.name}"))
     frame = typed.select(*stored_columns(feed), "_row_number")
     return NormalisedFile(frame=frame, warnings=warnings)
+
+
+def _header_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _check_header(columns: list[str], feed: Feed) -> None:
+    """Column names must be the feed's, exactly (surrounding spaces aside): a header in another case or
+    spelling ("INTERACTION_ID", "Interaction ID") is rejected naming the column it should be, instead of
+    being loaded under a guess or reported as a missing or empty column."""
+    known = [*feed.column_names, "vendor_id"]
+    by_key = {_header_key(k): k for k in known}
+    problems: list[str] = []
+    stripped = [c.strip() for c in columns]
+    for name, seen in zip(columns, stripped):
+        if seen in known:
+            continue
+        repeated = re.fullmatch(r"(.+)_duplicated_\d+", seen)  # how polars names a repeated CSV header
+        if repeated and repeated.group(1) in known:
+            problems.append(f"column {repeated.group(1)} appears more than once in the header")
+            continue
+        expected = by_key.get(_header_key(seen))
+        if expected is not None:
+            problems.append(f"column {name}: expected {expected}")
+    twice = sorted({c for c in stripped if stripped.count(c) > 1})
+    problems += [f"column {c} appears more than once in the header" for c in twice]
+    if problems:
+        more = f"; and {len(problems) - 1} more" if len(problems) > 1 else ""
+        raise FileRejected(
+            f"{problems[0]} (column names are lower case, exactly as in docs/interfaces.md){more}",
+            [*problems, f"columns found: {', '.join(columns)}"],
+        )
+
+
+@dataclass
+class _ValueProblem:
+    column: str
+    kind: str  # "type" | "range" | "text"
+    count: int
+    examples: list[tuple[int, object]]  # (source row, value as landed)
+    what: str  # after "is" / "are": e.g. "not a valid whole number", "too large for DECIMAL(18,4) (...)"
+
+    def line(self) -> str:
+        shown = ", ".join(f"row {r}: {v!r}" for r, v in self.examples)
+        return f"column {self.column}: {self.count} value(s) are {self.what} ({shown})"
+
+    def first(self) -> str:
+        row, value = self.examples[0]
+        return f"column {self.column}, row {row}: {value!r} is {self.what}"
+
+
+_HEADINGS = {"type": "values of the wrong type", "range": "values the warehouse cannot store",
+             "text": "text with a NUL byte"}
+
+
+def _values_rejected(problems: list[_ValueProblem]) -> FileRejected:
+    """One line: what kind of values, in which columns, and the first offending row and value."""
+    parts = []
+    for kind, heading in _HEADINGS.items():
+        cols = list(dict.fromkeys(p.column for p in problems if p.kind == kind))
+        if cols:
+            parts.append(f"{heading} in column(s) {', '.join(cols)}")
+    first = min(problems, key=lambda p: ("type", "range", "text").index(p.kind))
+    return FileRejected(f"{'; '.join(parts)} (first: {first.first()})", [p.line() for p in problems])
+
+
+def _examples(raw: pl.DataFrame, mask: pl.Series, column: str) -> tuple[int, list[tuple[int, object]]]:
+    rows = raw.filter(mask).select("_row_number", column)
+    return rows.height, list(rows.head(MAX_EXAMPLES).iter_rows())
+
+
+def _value_problems(raw: pl.DataFrame, typed: pl.DataFrame, col: Column, timezone: str | None) -> list[_ValueProblem]:
+    source, value = raw[col.name], typed[col.name]
+    is_text = raw.schema[col.name] == pl.String
+    text = source.cast(pl.String, strict=False).str.strip_chars()
+    present = (text.str.len_chars() > 0).fill_null(False) if is_text else source.is_not_null()
+    lost = present & value.is_null()
+    out: list[_ValueProblem] = []
+
+    def add(kind: str, mask: pl.Series, what: str) -> None:
+        mask = mask.fill_null(False)
+        if mask.any():
+            out.append(_ValueProblem(col.name, kind, *_examples(raw, mask, col.name), what))
+
+    too_large = pl.Series([False] * raw.height)
+    if col.type in ("int", "decimal", "rate"):
+        number = text.cast(pl.Float64, strict=False)
+        finite = number.is_finite().fill_null(False)
+        if col.type == "int":
+            lo, hi = STORED_INT_RANGE
+            too_large = (lost & finite & (number == number.round(0))) | (value < lo) | (value > hi)
+            add("range", too_large, f"too large for an INTEGER column ({lo:,}..{hi:,})")
+        else:
+            precision, scale = STORED_DECIMALS[col.type]
+            too_large = lost & finite
+            add("range", too_large, f"too large for DECIMAL({precision},{scale}) "
+                                    f"(at most {precision - scale} digits before the decimal point)")
+    elif col.type == "timestamp":
+        where = f" once read in {timezone}" if timezone and timezone != "UTC" else ""
+        add("range", (value < EARLIEST_INSTANT) | (value > LATEST_INSTANT),
+            f"outside the years 0001..9999 (UTC){where}")
+    elif col.type == "date":
+        add("range", (value < date(1, 1, 1)) | (value > date(9999, 12, 31)), "outside the years 0001..9999")
+    elif col.type == "string":
+        add("text", value.str.contains("\x00", literal=True), "text with a NUL byte (\\x00), which the warehouse cannot store")
+    add("type", lost & ~too_large.fill_null(False), f"not a valid {_describe(col.type)}")
+    return out
 
 
 def _describe(kind: str) -> str:
@@ -246,7 +352,7 @@ def _cast(expr: pl.Expr, dtype: pl.DataType, kind: str, timezone: str | None) ->
         return pl.when(text.str.len_chars() > 0).then(text)
     if kind == "int":
         if dtype.is_integer():
-            return expr.cast(pl.Int64)
+            return expr.cast(pl.Int64, strict=False)  # a UInt64 beyond Int64: null, reported as too large
         # "12" and "12.0" are whole numbers; "12.5" is not.
         as_float = text.cast(pl.Float64, strict=False)
         return pl.when(as_float == as_float.round(0)).then(as_float).cast(pl.Int64, strict=False)

@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from ingestion.feeds import Column
+from ingestion.feeds import STORED_INT_RANGE, Column
 from ingestion.mappings.model import Mapping, ResolvedMapping, Rule
 from ingestion.readers import FileRejected
 
@@ -452,6 +452,12 @@ def _typed(con: duckdb.DuckDBPyConnection, col: Column, duck_type: str, e: _Expr
     text = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
     kind = col.type
     if con.execute(f"SELECT count({x}) FROM mapped").fetchone()[0] == 0:
+        rows = con.execute("SELECT count(*) FROM mapped").fetchone()[0]
+        if rows and not col.nullable and e.refs:
+            # e.g. a JSON key spelt in another case (`->>` is case-sensitive): every value comes out empty
+            return "NULL", (f"the expression gives no value in any of the {rows} record(s): does it name a "
+                            "column or JSON key that the file spells differently (JSON keys are case-sensitive)?",
+                            [f"expression: {e.sql}", f"columns in the file: {', '.join(source_columns)}"])
         return f"CAST(NULL AS {_DUCK_TYPES[kind]})", None  # all null
     nested = duck_type.endswith("]") or duck_type.startswith(("STRUCT", "MAP", "UNION"))
     numeric = bool(_NUMERIC.match(duck_type))
@@ -471,9 +477,11 @@ def _typed(con: duckdb.DuckDBPyConnection, col: Column, duck_type: str, e: _Expr
             num = f"TRY_CAST({text} AS DOUBLE)"
         else:
             return "NULL", (f"the expression yields {duck_type}, not a whole number", [])
-        cast = f"CAST({num} AS BIGINT)"
-        bad = f"{x} IS NOT NULL AND ({text} IS NOT NULL AND ({num} IS NULL OR {num} <> round({num})))"
-        bad_desc = "whole number (of seconds, for durations)"
+        lo, hi = STORED_INT_RANGE  # raw.* stores INTEGER: a larger value is reported here, not at the load
+        cast = f"TRY_CAST({num} AS BIGINT)"
+        bad = (f"{x} IS NOT NULL AND ({text} IS NOT NULL AND ({num} IS NULL OR {num} <> round({num}) "
+               f"OR {num} NOT BETWEEN {lo} AND {hi}))")
+        bad_desc = f"whole number (of seconds, for durations) from {lo} to {hi}"
     elif kind == "bool":
         if duck_type == "BOOLEAN":
             cast = x

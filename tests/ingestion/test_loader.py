@@ -137,8 +137,9 @@ def test_a_crash_while_writing_leaves_neither_rows_nor_manifest(settings, valida
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(loader, "_write_manifest", explode)
-    with pytest.raises(RuntimeError, match="disk full"):
-        ingest(settings, validate)
+    (failed,) = ingest(settings, validate)  # the file fails, the batch does not raise
+    assert failed.status == "failed" and "RuntimeError: disk full" in failed.reason
+    assert "the next run tries it again" in failed.reason and failed.rows == 0 and failed.load_id is None
     assert rows(settings, "select count(*) from raw.interactions") == [(0,)]
     assert rows(settings, "select count(*) from raw.load_manifest") == [(0,)]
     monkeypatch.undo()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 import duckdb
-import pytest
 
 from ingestion import batch, loader
 from ingestion.batch import ingest
@@ -86,10 +86,11 @@ def test_a_replay_prepares_the_quarantined_file(settings, validate):
     assert [s for _, s, _ in _manifest(settings)] == ["quarantined", "quarantined"]
 
 
-def test_an_error_while_preparing_surfaces_at_that_file_after_the_earlier_ones_loaded(settings, validate, monkeypatch):
+def test_an_error_while_preparing_fails_that_file_only(settings, validate, monkeypatch):
     _land_in_order(settings, [
         ("acme_mx", "interactions", "1.csv", INTERACTIONS),
         ("acme_mx", "invoices", "inv.csv", INVOICE),
+        ("acme_mx", "interactions", "2.csv", INTERACTIONS.replace("a1,", "z1,")),
     ])
     real_prepare = loader.prepare_file
 
@@ -99,9 +100,12 @@ def test_an_error_while_preparing_surfaces_at_that_file_after_the_earlier_ones_l
         return real_prepare(landed, *args, **kwargs)
 
     monkeypatch.setattr(batch, "prepare_file", broken_for_invoices)
-    with pytest.raises(MemoryError):
-        ingest(settings, validate)
-    assert _manifest(settings) == [("1.csv", "loaded", 3)]
+    results = ingest(settings, validate)
+    assert [(Path(r.file).name, r.status) for r in results] == [("1.csv", "loaded"), ("inv.csv", "failed"),
+                                                                ("2.csv", "loaded")]
+    assert "MemoryError: out of memory" in results[1].reason
+    # the failed file is not recorded: the next run takes it again
+    assert _manifest(settings) == [("1.csv", "loaded", 3), ("2.csv", "loaded", 3)]
 
 
 def test_the_validation_frame_is_what_polars_to_pandas_gives(settings):
