@@ -211,6 +211,25 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
+def _unconstructible_scalar(path: Path, root: yaml.Node | None) -> str:
+    """The one-line error for the first scalar that YAML cannot construct (an impossible date)."""
+    loader = yaml.SafeLoader("")
+    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, ())] if root is not None else []
+    while stack:
+        node, loc = stack.pop(0)
+        if isinstance(node, yaml.MappingNode):
+            stack[:0] = [(value, (*loc, key.value)) for key, value in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack[:0] = [(item, (*loc, n)) for n, item in enumerate(node.value)]
+        else:
+            try:
+                loader.construct_object(node, deep=True)
+            except ValueError as exc:
+                return (f"{path}, line {node.start_mark.line + 1}: {_field_path(loc)}: "
+                        f"{node.value!r} is not a valid date ({exc})")
+    return f"{path}: a value cannot be read (not a valid date?)"
+
+
 def load_contract(path: Path) -> Contract:
     text = path.read_text(encoding="utf-8")
     try:
@@ -220,6 +239,8 @@ def load_contract(path: Path) -> Contract:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""
         raise ContractError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    except ValueError:  # a scalar YAML reads as a date but no such date exists (2026-02-30)
+        raise ContractError(_unconstructible_scalar(path, node)) from None
     if not isinstance(data, dict):
         raise ContractError(f"{path}: a contract must be a YAML mapping (vendor_id, name, ...)")
     try:
@@ -231,7 +252,7 @@ def load_contract(path: Path) -> Contract:
             line = _line_of(node, loc)
             msg = err["msg"].removeprefix("Value error, ")
             lines.append(f"{path}, line {line}: {_field_path(loc)}: {msg}")
-        raise ContractError("invalid contract\n" + "\n".join(lines)) from None
+        raise ContractError("\n".join(lines)) from None
     expected = path.name.removesuffix(".yaml").removesuffix(".yml")
     if contract.vendor_id != expected:
         raise ContractError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import shutil
 import sys
@@ -79,6 +80,75 @@ app = _App(help="bpo-warehouse: contact-centre outsourcing data, validated and m
 console = Console()
 err = Console(stderr=True)
 
+# Exit codes (README "Command line"): 0 clean; 1 something failed (a step, or a file that could
+# not even be quarantined); 2 refused: settings, contracts, paths or the lock; 3 a file was
+# quarantined and --fail-on-quarantine was given.
+EXIT_FAILED, EXIT_REFUSED, EXIT_QUARANTINED = 1, 2, 3
+_debug = False
+
+
+@app.callback()
+def _options(debug: Annotated[bool, typer.Option("--debug", envvar="BPO_DEBUG",
+                                                 help="show the traceback of an error")] = False) -> None:
+    """bpo-warehouse: contact-centre outsourcing data, validated and modelled."""
+    global _debug
+    _debug = debug
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from ingestion.contracts import ContractError
+    from ingestion.preflight import ConfigurationError
+    from ingestion.warehouse import WarehouseLocked
+
+    return ContractError, ConfigurationError, WarehouseLocked
+
+
+def friendly_errors(command):
+    """One clear line per mistake and a non-zero exit code; the traceback only with --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - every error ends in one line (or a traceback with --debug)
+            if _debug:
+                raise
+            known = isinstance(exc, _user_errors())
+            lines = [line for line in str(exc).strip().splitlines() if line.strip()] or [type(exc).__name__]
+            # a contract error lists one problem per line; anything else gets its first line
+            for line in lines[:20] if known else lines[:1]:
+                err.print(f"[red]error:[/] {line}", highlight=False, soft_wrap=True)
+            if not known:
+                err.print(f"  ({type(exc).__name__}; run with --debug for the traceback)", highlight=False)
+            raise typer.Exit(EXIT_REFUSED if known else EXIT_FAILED) from None
+
+    return wrapper
+
+
+def _warn_demo_salt() -> None:
+    from ingestion.pii import using_demo_salt
+
+    if using_demo_salt():
+        err.print("[yellow]warning:[/] BPO_PII_SALT is not set: customer identifiers are hashed with the "
+                  "built-in demo salt, which is public; set BPO_PII_SALT (a secret) before loading real data",
+                  highlight=False, soft_wrap=True)
+
+
+def _preflight(settings) -> None:
+    """Refuse, in one line, a run that cannot work or would publish wrong money (ingestion.preflight)."""
+    from ingestion.preflight import (check_landing, check_warehouse_path, load_run_contracts,
+                                     require_contracts_for_loaded_vendors)
+    from ingestion.warehouse import connect
+
+    s = settings.resolved()
+    check_landing(s.landing)
+    check_warehouse_path(s.warehouse, s.published_path)
+    contracts = load_run_contracts(s.contracts)
+    with connect(s.warehouse) as con:  # waits for another writer, then fails naming it
+        require_contracts_for_loaded_vendors(con, contracts, s.contracts)
+
 LandingOpt = Annotated[Path, typer.Option("--landing", help="landing zone root", envvar="BPO_LANDING")]
 ContractsOpt = Annotated[Path, typer.Option("--contracts", help="contracts folder", envvar="BPO_CONTRACTS")]
 WarehouseOpt = Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file", envvar="BPO_WAREHOUSE")]
@@ -87,15 +157,25 @@ MappingsOpt = Annotated[Path | None, typer.Option("--mappings", envvar="BPO_MAPP
 
 
 @app.command()
+@friendly_errors
 def generate(
     out: Annotated[Path, typer.Option("--out", help="output folder (landing/, contracts/, ground_truth.json)")],
     vendors: Annotated[int, typer.Option("--vendors", min=1, max=3, help="number of outsourcers (plus the in-house team)")] = 3,
     months: Annotated[int, typer.Option("--months", min=1, max=24)] = 3,
     seed: Annotated[int, typer.Option("--seed")] = 42,
     scale: Annotated[int, typer.Option("--scale", min=100, help="total interactions across vendors and months")] = 20000,
+    force: Annotated[bool, typer.Option("--force", help="write into a folder that is not empty")] = False,
 ) -> None:
     """Generate a realistic synthetic data set with a ground-truth manifest of injected defects."""
     from ingestion.generator import generate as run_generator
+
+    if out.exists() and not out.is_dir():
+        err.print(f"[red]error:[/] --out {out} is a file, not a folder")
+        raise typer.Exit(EXIT_REFUSED)
+    if out.is_dir() and any(out.iterdir()) and not force:
+        err.print(f"[red]error:[/] --out {out} is not empty: a second data set would mix with the first; "
+                  "choose an empty folder or add --force", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_REFUSED)
 
     truth = run_generator(out, outsourcers=vendors, months=months, seed=seed, scale=scale)
     console.print(f"[green]generated[/] {sum(truth['counts']['interactions'].values()):,} interactions, "
@@ -140,36 +220,83 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False):
     return result.success, results
 
 
-def _print_results(results: list[dict]) -> None:
-    table = Table(title="Landed files")
-    for col in ("file", "status", "rows", "reason / warnings"):
-        table.add_column(col)
+_COLOURS = {"loaded": "green", "quarantined": "yellow", "failed": "red", "pending": "cyan", "duplicate": "dim"}
+
+
+def _print_results(results: list[dict], *, all_files: bool = False) -> None:
+    """The files this run took (loaded, quarantined, failed, left pending), with vendor and feed.
+
+    Files the warehouse already knew (`duplicate`: the same bytes processed before) are only
+    counted unless all_files: a long-running landing zone would list thousands of them.
+    """
+    # one line per file, never cut at the terminal's width (a table folds paths and reasons)
     for r in results:
-        colour = {"loaded": "green", "quarantined": "yellow", "duplicate": "dim"}.get(r["status"], "white")
+        if not all_files and r["status"] == "duplicate":
+            continue
+        where = "/".join(p for p in (r.get("vendor_id"), r.get("feed")) if p) or "?"
+        rows = f"  {r['rows']:,} rows" if r["status"] == "loaded" else ""
         note = r.get("reason") or "; ".join(r.get("warnings") or [])
-        table.add_row(Path(r["file"]).name, f"[{colour}]{r['status']}[/]", str(r["rows"]), note or "")
-    console.print(table)
+        console.print(f"[{_COLOURS.get(r['status'], 'white')}]{r['status']:<11}[/] {where}/{Path(r['file']).name}"
+                      f"{rows}{'  - ' + note if note else ''}", highlight=False, soft_wrap=True)
+    console.print(_results_summary(results), highlight=False, soft_wrap=True)
+
+
+def _results_summary(results: list[dict]) -> str:
+    """One line: exactly what was committed, quarantined, failed and left pending."""
+    def count(status: str) -> int:
+        return sum(r["status"] == status for r in results)
+
+    loaded = [r for r in results if r["status"] == "loaded"]
+    parts = [f"committed {len(loaded)} file(s) ({sum(r.get('rows') or 0 for r in loaded):,} rows)",
+             f"quarantined {count('quarantined')}", f"failed {count('failed')}",
+             f"left pending {count('pending')}"]
+    known = count("duplicate")
+    tail = f"; {known} file(s) already processed before (see `bpo status`)" if known else ""
+    return ", ".join(parts) + tail
+
+
+def _finish(ok: bool, results: list[dict], fail_on_quarantine: bool = False) -> None:
+    """Exit with the code the run earned (README: exit codes)."""
+    failed = [r for r in results if r["status"] == "failed"]
+    if not ok:
+        err.print("[red]the run failed[/] (see the error above); files committed before the failure stay "
+                  "loaded and reach the marts at the next successful build", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_FAILED)
+    if failed:
+        err.print(f"[red]{len(failed)} file(s) failed[/] and could not even be quarantined; they are retried "
+                  "at the next run", highlight=False)
+        raise typer.Exit(EXIT_FAILED)
+    if fail_on_quarantine and any(r["status"] == "quarantined" for r in results):
+        raise typer.Exit(EXIT_QUARANTINED)
 
 
 @app.command()
+@friendly_errors
 def run(landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt,
         quarantine: Annotated[Path | None, typer.Option(help="default: <warehouse folder>/quarantine")] = None,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False, mappings: MappingsOpt = None) -> None:
+        quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False, mappings: MappingsOpt = None,
+        fail_on_quarantine: Annotated[bool, typer.Option(
+            "--fail-on-quarantine", help="exit 3 when a file was quarantined (for cron and CI alerts)")] = False,
+        all_files: Annotated[bool, typer.Option(
+            "--all-files", help="also list files processed by earlier runs")] = False) -> None:
     """Process every pending landed file once, build the marts, publish them. Exit 0 when clean."""
     from ingestion.settings import Settings
 
     settings = Settings(landing=landing, contracts=contracts, warehouse=warehouse, quarantine=quarantine,
                         mappings=mappings)
+    _warn_demo_salt()
+    _preflight(settings)
     ok, results = _execute(settings)
     if not quiet:
-        _print_results(results)
-    if not ok:
-        err.print("[red]the run failed[/]; nothing partial was kept (each file is one transaction)")
-        raise typer.Exit(1)
-    console.print(f"warehouse: {settings.warehouse}   published copy for BI: {settings.published_path}")
+        _print_results(results, all_files=all_files)
+    if ok:
+        console.print(f"warehouse: {settings.warehouse}   published copy for BI: {settings.published_path}",
+                      highlight=False, soft_wrap=True)
+    _finish(ok, results, fail_on_quarantine)
 
 
 @app.command()
+@friendly_errors
 def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (replaced)")] = Path("demo"),
          scale: Annotated[int, typer.Option("--scale")] = 20000) -> None:
     """Generate a multi-vendor data set, run the whole pipeline, summarise every mart."""
@@ -181,10 +308,11 @@ def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (r
     settings = Settings(landing=out / "landing", contracts=out / "contracts",
                         warehouse=out / "warehouse" / "warehouse.duckdb")
     console.print("[bold]running the pipeline[/] (contracts → validate + load → dbt build → publish) ...")
+    _preflight(settings)
     ok, results = _execute(settings)
     _print_results(results)
     if not ok:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
     from orchestration.report import print_mart_summary
 
     print_mart_summary(console, settings.resolved().published_path)
@@ -195,42 +323,75 @@ def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (r
 
 
 @app.command()
-def replay(file: Annotated[Path, typer.Argument(help="the landed file (in the landing zone) to process again")],
+@friendly_errors
+def replay(file: Annotated[Path, typer.Argument(help="the landed file, or its quarantined copy, to process again")],
            landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt,
            mappings: MappingsOpt = None) -> None:
     """Process a quarantined file again, e.g. after its contract (or mapping) was corrected."""
+    from ingestion.batch import landed_file
     from ingestion.settings import Settings
 
-    from ingestion.batch import landed_file
-
     settings = Settings(landing=landing, contracts=contracts, warehouse=warehouse, mappings=mappings)
+    _warn_demo_salt()
     try:
         target = landed_file(settings.resolved(), file)
     except ValueError as exc:
-        err.print(f"[red]cannot replay[/]: {exc}")
-        raise typer.Exit(2) from None
+        err.print(f"[red]cannot replay[/]: {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+    _preflight(settings)
+    _require_quarantined(settings.resolved(), target)
     ok, results = _execute(settings, paths=[str(target.path)], replay=True)
-    _print_results(results)
-    if not ok:
-        raise typer.Exit(1)
+    _print_results(results, all_files=True)
+    if ok and any(r["status"] == "loaded" for r in results):
+        _clear_quarantined_copy(settings.resolved(), target)
+    _finish(ok, results)
+
+
+def _require_quarantined(settings, target) -> None:
+    """Only a quarantined (or failed) file is replayed: anything else would rebuild for nothing."""
+    from ingestion.loader import already_processed
+    from ingestion.warehouse import connect
+
+    with connect(settings.warehouse) as con:
+        seen = already_processed(con, target.sha256)
+    if seen is None:
+        err.print(f"[red]cannot replay[/]: {target.path} has not been processed yet; `bpo run` (or the sensor) "
+                  "will take it", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_REFUSED)
+    if seen["status"] not in ("quarantined", "failed"):
+        err.print(f"[red]cannot replay[/]: {target.path} is not quarantined: its bytes were {seen['status']} "
+                  f"from {seen['file_path']}; nothing to do", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_REFUSED)
+
+
+def _clear_quarantined_copy(settings, target) -> None:
+    """After a successful replay, the quarantined copy and its reason no longer describe anything."""
+    copy_dir = settings.quarantine_dir / Path(*target.parts[:-1])
+    for copy in (copy_dir / target.path.name, *copy_dir.glob(f"*_{target.path.name}")):
+        reason = copy.with_name(f"{copy.name}.reason.txt")
+        if copy.is_file() and copy.read_bytes() == target.path.read_bytes():
+            copy.unlink()
+            reason.unlink(missing_ok=True)
+            console.print(f"removed the quarantined copy {copy}", highlight=False)
 
 
 @app.command()
+@friendly_errors
 def status(warehouse: WarehouseOpt,
            landing: Annotated[Path | None, typer.Option("--landing", envvar="BPO_LANDING",
                                                         help="also list landed files not processed yet")] = None,
            as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False) -> None:
-    """List loaded, quarantined, duplicate and pending files, each with its reason."""
+    """List loaded, quarantined, failed, duplicate and pending files, each with its reason."""
     import json
 
     from ingestion.batch import file_statuses
-    from ingestion.warehouse import WarehouseLocked
+    from ingestion.preflight import check_folder, check_warehouse_path
+    from ingestion.settings import Settings
 
-    try:
-        entries = file_statuses(warehouse, landing)
-    except WarehouseLocked as exc:
-        err.print(f"[red]warehouse locked[/]: {exc}")
-        raise typer.Exit(3) from None
+    check_warehouse_path(warehouse, Settings(warehouse=warehouse).published_path)
+    if landing is not None:
+        check_folder(landing, "landing folder", "--landing / BPO_LANDING")
+    entries = file_statuses(warehouse, landing)
     if as_json:
         for e in entries:
             print(json.dumps(e, default=str))
@@ -238,14 +399,13 @@ def status(warehouse: WarehouseOpt,
     table = Table(title=f"Files in {warehouse}")
     for col in ("processed", "vendor", "feed", "file", "status", "rows", "reason"):
         table.add_column(col)
-    colours = {"loaded": "green", "quarantined": "yellow", "duplicate": "dim", "pending": "cyan"}
     for e in entries:
         when = f"{e['processed_at']:%Y-%m-%d %H:%M}" if e["processed_at"] else ""
         table.add_row(when, e["vendor_id"] or "", e["feed"] or "", e["name"],
-                      f"[{colours.get(e['status'], 'white')}]{e['status']}[/]",
+                      f"[{_COLOURS.get(e['status'], 'white')}]{e['status']}[/]",
                       "" if e["rows"] is None else str(e["rows"]), e["reason"] or "")
     console.print(table)
-    counts = {s: sum(e["status"] == s for e in entries) for s in colours}
+    counts = {s: sum(e["status"] == s for e in entries) for s in _COLOURS}
     console.print(", ".join(f"{n} {s}" for s, n in counts.items()))
 
 
@@ -255,6 +415,7 @@ app.add_typer(mapping_app, name="mapping")
 
 
 @app.command()
+@friendly_errors
 def dispute(
     vendor: Annotated[str, typer.Option("--vendor", help="vendor_id, as in its contract")],
     month: Annotated[str, typer.Option("--month", help="invoice period month, YYYY-MM")],

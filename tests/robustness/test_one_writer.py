@@ -71,8 +71,8 @@ def test_dbt_waits_for_the_lock_and_fails_with_the_same_clear_error(settings, st
 def test_bpo_status_reports_the_lock_instead_of_hanging(settings, stuck):
     result = CliRunner().invoke(app, ["status", "--warehouse", str(settings.warehouse)],
                                 env={"BPO_LOCK_WAIT_SECONDS": "0.5"})
-    assert result.exit_code == 3
-    assert "warehouse locked" in result.output and str(stuck.pid) in result.output
+    assert result.exit_code == 2  # refused: one line naming the holder
+    assert "is locked by process" in result.output and str(stuck.pid) in result.output
 
 
 def test_a_load_waits_for_a_short_lock_then_proceeds(settings, validate, monkeypatch):
