@@ -160,6 +160,8 @@ def test_bpo_replay_loads_a_corrected_file_and_rebuilds_the_marts(settings, vali
                                 env={"COLUMNS": "250"})
     assert replay.exit_code == 0, replay.output
     assert "loaded" in replay.output, replay.output
+    # the quarantined copy and its reason describe nothing any more: cleared
+    assert not quarantined_copy.exists() and not quarantined_copy.with_name("first.csv.reason.txt").exists()
     assert manifest(settings, "select count(*) from raw.interactions where vendor_id = 'newco_ph'") == [(4,)]
     con = duckdb.connect(str(settings.published_path), read_only=True)
     try:
