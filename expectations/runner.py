@@ -184,10 +184,7 @@ def _plain(v: Any) -> Any:
     except (TypeError, ValueError):
         pass
     if isinstance(v, pd.Timestamp):
-        try:
-            return v.to_pydatetime()
-        except (OverflowError, ValueError):  # past the year 9999: shown as text, never a crash
-            return v.isoformat()
+        return v.to_pydatetime()
     if hasattr(v, "item") and not isinstance(v, (str, bytes, decimal.Decimal)):  # numpy scalar
         return v.item()
     return v
@@ -406,11 +403,23 @@ def _examples(frame: pd.DataFrame, positions: list[int], columns: tuple[str, ...
         return []
     cols = [c for c in dict.fromkeys(columns) if c in frame.columns and c != ROW_NUMBER]
     sub = frame.iloc[positions[:MAX_EXAMPLES]][[ROW_NUMBER, *cols]]
+    values = {c: [_plain(v) for v in _column_values(sub[c])] for c in sub.columns}
     out = []
-    for rec in sub.to_dict(orient="records"):
-        rn = _plain(rec[ROW_NUMBER])
-        out.append({ROW_NUMBER: None if rn is None else int(rn), **{c: _plain(rec[c]) for c in cols}})
+    for i in range(len(sub)):
+        rn = values[ROW_NUMBER][i]
+        out.append({ROW_NUMBER: None if rn is None else int(rn), **{c: values[c][i] for c in cols}})
     return out
+
+
+def _column_values(series: pd.Series) -> list[Any]:
+    """The values as Python objects; a value Python cannot hold (a timestamp past the year 9999) as
+    its text, so that the report names it instead of failing."""
+    import pyarrow as pa
+
+    try:
+        return series.tolist()
+    except (OverflowError, ValueError):
+        return pa.array(series.array).cast(pa.string()).to_pylist()
 
 
 _NULL_DTYPES: dict[str, Any] = {}

@@ -361,3 +361,20 @@ def test_metadata_and_failures_are_json_able(validator):
     assert sign["examples"] == [{"_row_number": 1, "amount": "-1.0000", "quantity": "40000.0000", "unit_price": "61.5000"}]
     order = dumped[report.failed_rules.index("order:period_end>=period_start")]
     assert order["examples"] == [{"_row_number": 4, "period_end": "2026-02-01", "period_start": "2026-03-01"}]
+
+
+def test_a_timestamp_past_the_year_9999_is_named_in_the_report_not_a_crash(validator):
+    """Python cannot hold 10000-01-01 (what a local 9999-12-31 23:00 east of UTC becomes): the example
+    shows it as text instead of the report raising OverflowError."""
+    import pyarrow as pa
+
+    frame = edited(I, {})
+    micros = pa.array(frame["arrived_at"].array).cast(pa.int64()).to_pylist()
+    micros[2] = 253402318800 * 10**6  # 10000-01-01 05:00:00 UTC: 2,932,897 days + 5 h after 1970-01-01
+    frame["arrived_at"] = pd.Series(pa.array(micros, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+                                    dtype=pd.ArrowDtype(pa.timestamp("us", tz="UTC")))
+    report = validate(validator, I, frame)
+    plausible = next(f for f in report.failures if f.rule == "plausible:arrived_at")
+    assert plausible.unexpected_count == 1 and plausible.row_numbers == [3]
+    assert plausible.examples[0]["arrived_at"] == "10000-01-01 05:00:00.000000Z"
+    assert "row 3: arrived_at='10000-01-01 05:00:00.000000Z'" in report.to_text()

@@ -124,3 +124,31 @@ def test_a_file_the_mapping_cannot_read(tmp_path):
     path = write(tmp_path / "w" / "interactions.yaml", "preset: five9_call_log\nsource: {delimiter: ';'}\n")
     with pytest.raises(FileRejected, match="the header line has no ';'"):
         apply_mapping(load_mapping(path), SAMPLES / "five9_call_log.csv", timezone="UTC")
+
+
+def test_seconds_beyond_the_integer_column_name_row_and_source_value(tmp_path):
+    csv = CSV.replace("0:04:10", "99999999999")
+    path, run = mapped(tmp_path, talk="TRY_CAST(TALK AS BIGINT)", csv=csv)
+    with pytest.raises(FileRejected) as exc:
+        run()
+    assert exc.value.reason == (f"mapping {path}: column talk_seconds: 1 value(s) cannot be a whole number (of "
+                                "seconds, for durations) from -2147483648 to 2147483647 (first: row 1: mapped "
+                                "value '99999999999'; source TALK='99999999999')")
+
+
+def test_a_required_column_that_maps_to_nothing_on_every_record_says_why(tmp_path):
+    """A JSON key in another case (`->>` is case-sensitive) gave "interaction_id is empty in 2 of 2 rows"."""
+    csv = """
+        REC,START,END,QUEUE
+        "{""INTERACTION_ID"": ""a1""}",2026-03-02 10:00:00,2026-03-02 10:05:00,billing
+        "{""INTERACTION_ID"": ""a2""}",2026-03-02 11:00:00,2026-03-02 11:03:00,billing
+        """
+    path, run = mapped(tmp_path, extra="  interaction_id: REC ->> '$.interaction_id'\n", csv=csv)
+    with pytest.raises(FileRejected) as exc:
+        run()
+    assert exc.value.reason == (f"mapping {path}: column interaction_id: the expression gives no value in any of the "
+                                "2 record(s): does it name a column or JSON key that the file spells differently "
+                                "(JSON keys are case-sensitive)?")
+    # an optional column that is empty throughout is fine (answered_at is NULL for every record above)
+    path, run = mapped(tmp_path, extra="  interaction_id: REC ->> '$.INTERACTION_ID'\n", csv=csv)
+    assert run().frame["interaction_id"].to_list() == ["a1", "a2"]

@@ -153,6 +153,23 @@ def _fifty_mb_line() -> bytes:
     return b"x" * 50_000_000
 
 
+def _header(data: bytes, old: bytes, new: bytes) -> bytes:
+    """`data` with one column name of its header line replaced (the rows untouched)."""
+    header, rows = data.split(b"\n", 1)
+    return header.replace(old, new) + b"\n" + rows
+
+
+def _huge_unsigned_parquet() -> bytes:
+    """talk_seconds as an unsigned 64-bit integer beyond every signed type."""
+    return parquet(pl.DataFrame({
+        "interaction_id": ["p1", "p2"], "channel": ["voice", "voice"], "queue": ["billing", "billing"],
+        "arrived_at": ["2026-01-05 09:14:03"] * 2, "answered_at": ["2026-01-05 09:14:20"] * 2,
+        "ended_at": ["2026-01-05 09:20:00"] * 2, "talk_seconds": pl.Series([60, 2**63 + 5], dtype=pl.UInt64)}))
+
+
+YEAR_9999 = dict(arrived="9999-12-31 23:00:00", answered="9999-12-31 23:00:10", ended="9999-12-31 23:10:00")
+
+
 CASES: list[Case] = [
     # --- the bytes are not a usable file ---------------------------------------------------------
     Case("empty_csv", VENDOR, "interactions", "empty.csv", b"", "the file is empty"),
@@ -230,6 +247,44 @@ CASES: list[Case] = [
     Case("positive_service_credit", VENDOR, "invoices", "credit.csv",
          invoice("L001,service_credit,,SLA credit,1,each,500.00,500.00,0,"), "service_credit"),
     Case("fx_rate_zero", "_shared", "fx_rates", "zero.csv", FX.replace(b"0.05800000", b"0"), "rate_to_reporting"),
+    # --- values the warehouse cannot store: named with row and value, never a failed load ----------------
+    Case("year_9999_timestamp", VENDOR, "interactions", "y9999.csv", interactions(**YEAR_9999),
+         "row 3: '9999-12-31 23:00:00' is outside the years 0001..9999 (UTC) once read in America/Monterrey"),
+    Case("year_9999_timestamp_utc", VENDOR, "interactions", "y9999z.csv",
+         interactions(arrived="9999-12-31T23:00:00Z", answered="9999-12-31T23:00:10Z", ended="9999-12-31T23:10:00Z"),
+         "arrived_at is implausible (before 2000-01-01 or more than 1 day in the future) in 1 of 3 rows "
+         "(first: row 3: arrived_at=9999-12-31 23:00:00+00:00)"),
+    Case("seconds_beyond_integer", VENDOR, "interactions", "talk.csv", interactions(talk=99999999999999),
+         "column talk_seconds, row 3: '99999999999999' is too large for an INTEGER column"),
+    Case("seconds_beyond_int64", VENDOR, "interactions", "talk64.csv", interactions(talk=10**20),
+         "column talk_seconds, row 3: '100000000000000000000' is too large for an INTEGER column"),
+    Case("unsigned_beyond_int64_parquet", VENDOR, "interactions", "talk.parquet", _huge_unsigned_parquet,
+         "column talk_seconds, row 2: 9223372036854775813 is too large for an INTEGER column"),
+    Case("revision_beyond_integer", VENDOR, "invoices", "rev.csv",
+         invoice().replace(b"INV-1,0,", b"INV-1,3000000000,"), "column revision, row 1: '3000000000' is too large"),
+    Case("amount_beyond_decimal_18_4", VENDOR, "invoices", "big.csv",
+         invoice("L001,handled_contacts,voice,Voice contacts,1200,contact,10.00,1234567890123456.00,1920.00,"),
+         "column amount, row 1: '1234567890123456.00' is too large for DECIMAL(18,4)"),
+    Case("nul_byte_in_text", VENDOR, "interactions", "nul.csv",
+         interactions().replace(b",billing,", b",bil\x00ling,", 1),
+         "text with a NUL byte in column(s) queue (first: column queue, row 1: 'bil\\x00ling'"),
+    # --- headers that are not the feed's -------------------------------------------------------------
+    Case("upper_case_header", VENDOR, "interactions", "upper.csv",
+         _header(interactions(), b"interaction_id", b"INTERACTION_ID"), "column INTERACTION_ID: expected interaction_id"),
+    Case("all_upper_case_header", VENDOR, "surveys", "upper.csv",
+         SURVEYS.split(b"\n", 1)[0].upper() + b"\n" + SURVEYS.split(b"\n", 1)[1],
+         "column SURVEY_ID: expected survey_id (column names are lower case, exactly as in docs/interfaces.md); "
+         "and 6 more"),
+    Case("spelt_differently_header", VENDOR, "interactions", "spaced.csv",
+         _header(interactions(), b"arrived_at", b"Arrived At"), "column Arrived At: expected arrived_at"),
+    Case("mixed_case_json_keys", VENDOR, "interactions", "mixed.jsonl",
+         b'{"interaction_id":"j1","channel":"voice","queue":"q","arrived_at":"2026-01-05 09:14:03",'
+         b'"answered_at":null,"ended_at":"2026-01-05 09:20:00"}\n'
+         b'{"INTERACTION_ID":"j2","channel":"voice","queue":"q","arrived_at":"2026-01-05 09:14:03",'
+         b'"answered_at":null,"ended_at":"2026-01-05 09:20:00"}\n', "column INTERACTION_ID: expected interaction_id"),
+    Case("repeated_column", VENDOR, "interactions", "twice.csv",
+         interactions().replace(b"complaint\n", b"complaint,queue\n").replace(b",0\n", b",0,sales\n"),
+         "column queue appears more than once in the header"),
     # --- the file is in the wrong place or claims the wrong owner ----------------------------------------
     Case("vendor_without_contract", "nobody_co", "invoices", "inv.csv", invoice(), "no contract for vendor 'nobody_co'"),
     Case("invoice_from_in_house_team", IN_HOUSE, "invoices", "inv.csv", invoice(currency="USD"), "in-house team"),
