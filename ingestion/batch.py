@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import shlex
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -55,6 +56,15 @@ def landed_file(settings: Settings, path: str | Path) -> LandedFile:
     return LandedFile(path=resolved, landing_root=root)
 
 
+def replay_command(settings: Settings, path: Path) -> str:
+    """The whole `bpo replay` command for a landed file: what a quarantine reason tells a person to run."""
+    parts = ["bpo", "replay", str(path), "--landing", str(settings.landing), "--contracts", str(settings.contracts),
+             "--warehouse", str(settings.warehouse)]
+    if settings.mappings is not None and settings.mappings_dir != settings.contracts.parent / "mappings":
+        parts += ["--mappings", str(settings.mappings_dir)]
+    return shlex.join(parts)
+
+
 def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] | None = None,
            *, replay: bool = False) -> list[IngestResult]:
     """Sync contracts, then load or quarantine each file (all pending ones when paths is None).
@@ -92,7 +102,8 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
                     continue
                 try:
                     results.append(ingest_file(con, f, contracts, settings.quarantine_dir, validate, replay=replay,
-                                               mappings_dir=settings.mappings_dir, prepared=prepared))
+                                               mappings_dir=settings.mappings_dir, prepared=prepared,
+                                               replay_hint=replay_command(settings, f.path)))
                 except Exception as exc:  # noqa: BLE001 - the last guard: this file fails, the batch goes on
                     results.append(_failed_result(f, exc))
                 del prepared  # this file's frames go before the one after next is prepared

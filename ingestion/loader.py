@@ -176,11 +176,13 @@ def ingest_file(
     replay: bool = False,
     mappings_dir: Path | None = None,
     prepared: PreparedFile | None = None,
+    replay_hint: str | None = None,
 ) -> IngestResult:
     """Load one landed file whole, or quarantine it whole. Never half, and never raises for the file's sake:
     what cannot be quarantined is returned as status `failed` (see the module doc).
 
     `prepared`: the file already prepared (`prepare_file`), e.g. in the background; None = prepare it here.
+    `replay_hint`: the whole `bpo replay ...` command for this file, printed in the quarantine reason.
     """
     result = IngestResult(file=str(landed.path), vendor_id=landed.vendor_id, feed=landed.feed, sha256="",
                           status="loaded")
@@ -217,14 +219,14 @@ def ingest_file(
         if not report.success:
             raise FileRejected(_summary_of(report), [report.to_text()])
     except FileRejected as rejected:
-        return _quarantine(con, landed, result, rejected, quarantine_dir)
+        return _quarantine(con, landed, result, rejected, quarantine_dir, replay_hint)
 
     try:
         _load(con, landed, feed, prepared.rows, result)
     except (duckdb.DataError, duckdb.IntegrityError, duckdb.ProgrammingError) as exc:
         # the warehouse refused these rows (a value it cannot store that no check caught): the file's fault
         refused = FileRejected(f"the warehouse refused the file's rows ({one_line(exc)})")
-        return _quarantine(con, landed, result, refused, quarantine_dir)
+        return _quarantine(con, landed, result, refused, quarantine_dir, replay_hint)
     except Exception as exc:  # noqa: BLE001 - I/O, memory, a broken connection: not the file's fault, retry it
         return _failed(result, f"loading failed ({one_line(exc)}); nothing of it was kept, "
                                "the next run tries it again")
@@ -325,14 +327,14 @@ def _write_manifest(con: duckdb.DuckDBPyConnection, landed: LandedFile, load_id:
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, landed: LandedFile, result: IngestResult,
-                rejected: FileRejected, quarantine_dir: Path) -> IngestResult:
+                rejected: FileRejected, quarantine_dir: Path, replay_hint: str | None = None) -> IngestResult:
     """Copy the file beside a reason file, and record it: nothing of it is loaded.
 
     When that is impossible (the quarantine folder cannot be written, the landed file cannot be read,
     the manifest row cannot be written), the file is `failed` with both reasons, and not recorded.
     """
     try:
-        return _copy_and_record(con, landed, result, rejected, quarantine_dir)
+        return _copy_and_record(con, landed, result, rejected, quarantine_dir, replay_hint)
     except Exception as exc:  # noqa: BLE001
         problem = _os_error(exc) if isinstance(exc, OSError) else one_line(exc)
         return _failed(result, f"{rejected.reason} -- but it could not be quarantined ({problem}); "
@@ -340,7 +342,7 @@ def _quarantine(con: duckdb.DuckDBPyConnection, landed: LandedFile, result: Inge
 
 
 def _copy_and_record(con: duckdb.DuckDBPyConnection, landed: LandedFile, result: IngestResult,
-                     rejected: FileRejected, quarantine_dir: Path) -> IngestResult:
+                     rejected: FileRejected, quarantine_dir: Path, replay_hint: str | None) -> IngestResult:
     target_dir = quarantine_dir / Path(*landed.parts[:-1]) if len(landed.parts) > 1 else quarantine_dir
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / landed.path.name
@@ -363,7 +365,8 @@ def _copy_and_record(con: duckdb.DuckDBPyConnection, landed: LandedFile, result:
         *rejected.details,
         "",
         "Nothing from this file was loaded. Fix the file (or the contract) and land the corrected file",
-        f"under a new name, or run `bpo replay {landed.path}` after correcting a contract.",
+        "under a new name, or, after correcting a contract or a mapping, run:",
+        f"  {replay_hint or f'bpo replay {landed.path}'}",
     ])
     (target_dir / f"{target.name}.reason.txt").write_text(reason_text + "\n", encoding="utf-8")
     load_id = uuid.uuid4().hex

@@ -180,3 +180,17 @@ def test_an_unexpected_error_is_one_line_unless_debug(monkeypatch, tmp_path):
     assert "run with --debug for the traceback" in result.output
     debug = bpo("--debug", "generate", "--out", str(tmp_path / "y"))
     assert isinstance(debug.exception, RuntimeError)
+
+
+def test_the_replay_command_printed_in_the_quarantine_reason_runs_as_printed(ran):
+    import shlex
+
+    s = ran["s"]
+    reason = (s.quarantine_dir / "acme_mx" / "interactions" / "bad.csv.reason.txt").read_text()
+    (command,) = [line.strip() for line in reason.splitlines() if line.strip().startswith("bpo replay ")]
+    argv = shlex.split(command)
+    assert argv[:3] == ["bpo", "replay", str(s.landing / "acme_mx" / "interactions" / "bad.csv")]
+    result = bpo(*argv[1:])
+    # nothing was corrected, so it is quarantined again, with the same reason; but the command ran as printed
+    assert result.exit_code == 0, result.output
+    assert "quarantined" in result.output and "acme_mx/interactions/bad.csv" in result.output
