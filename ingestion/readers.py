@@ -276,10 +276,10 @@ def _examples(raw: pl.DataFrame, mask: pl.Series, column: str) -> tuple[int, lis
 
 def _value_problems(raw: pl.DataFrame, typed: pl.DataFrame, col: Column, timezone: str | None) -> list[_ValueProblem]:
     source, value = raw[col.name], typed[col.name]
-    is_text = raw.schema[col.name] == pl.String
-    text = source.cast(pl.String, strict=False).str.strip_chars()
-    present = (text.str.len_chars() > 0).fill_null(False) if is_text else source.is_not_null()
-    lost = present & value.is_null()
+    text = source.str.strip_chars() if raw.schema[col.name] == pl.String else None
+    present = (text.str.len_chars() > 0).fill_null(False) if text is not None else source.is_not_null()
+    lost = present & value.is_null()  # present in the file, not after the cast
+    any_lost = lost.any()
     out: list[_ValueProblem] = []
 
     def add(kind: str, mask: pl.Series, what: str) -> None:
@@ -287,17 +287,20 @@ def _value_problems(raw: pl.DataFrame, typed: pl.DataFrame, col: Column, timezon
         if mask.any():
             out.append(_ValueProblem(col.name, kind, *_examples(raw, mask, col.name), what))
 
-    too_large = pl.Series([False] * raw.height)
+    too_large = None
     if col.type in ("int", "decimal", "rate"):
-        number = text.cast(pl.Float64, strict=False)
-        finite = number.is_finite().fill_null(False)
+        # a number the cast lost is too large (the cast takes every number that fits); else it is no number
+        number = (text if text is not None else source).cast(pl.Float64, strict=False) if any_lost else None
+        lost_number = (lost & number.is_finite()).fill_null(False) if number is not None else None
         if col.type == "int":
             lo, hi = STORED_INT_RANGE
-            too_large = (lost & finite & (number == number.round(0))) | (value < lo) | (value > hi)
+            too_large = (value < lo) | (value > hi)
+            if lost_number is not None:
+                too_large = too_large | (lost_number & (number == number.round(0)))
             add("range", too_large, f"too large for an INTEGER column ({lo:,}..{hi:,})")
-        else:
+        elif lost_number is not None:
             precision, scale = STORED_DECIMALS[col.type]
-            too_large = lost & finite
+            too_large = lost_number
             add("range", too_large, f"too large for DECIMAL({precision},{scale}) "
                                     f"(at most {precision - scale} digits before the decimal point)")
     elif col.type == "timestamp":
@@ -307,10 +310,12 @@ def _value_problems(raw: pl.DataFrame, typed: pl.DataFrame, col: Column, timezon
     elif col.type == "date":
         add("range", (value < date(1, 1, 1)) | (value > date(9999, 12, 31)), "outside the years 0001..9999")
     elif col.type == "string":
-        add("text", value.str.contains("\x00", literal=True), "text with a NUL byte (\\x00), which the warehouse cannot store")
-    add("type", lost & ~too_large.fill_null(False), f"not a valid {_describe(col.type)}")
+        add("text", value.str.contains("\x00", literal=True), "text with a NUL byte (\\x00), which the warehouse "
+                                                                "cannot store")
+    if any_lost:
+        add("type", lost if too_large is None else lost & ~too_large.fill_null(False),
+            f"not a valid {_describe(col.type)}")
     return out
-
 
 def _describe(kind: str) -> str:
     return {
