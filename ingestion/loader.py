@@ -223,11 +223,11 @@ def ingest_file(
 
     try:
         _load(con, landed, feed, prepared.rows, result)
-    except (duckdb.DataError, duckdb.IntegrityError, duckdb.ProgrammingError) as exc:
+    except (duckdb.DataError, duckdb.IntegrityError, duckdb.InvalidInputException) as exc:
         # the warehouse refused these rows (a value it cannot store that no check caught): the file's fault
         refused = FileRejected(f"the warehouse refused the file's rows ({one_line(exc)})")
         return _quarantine(con, landed, result, refused, quarantine_dir, replay_hint)
-    except Exception as exc:  # noqa: BLE001 - I/O, memory, a broken connection: not the file's fault, retry it
+    except Exception as exc:  # noqa: BLE001 - I/O, memory, a schema or connection problem: not the file's fault
         return _failed(result, f"loading failed ({one_line(exc)}); nothing of it was kept, "
                                "the next run tries it again")
     return result
