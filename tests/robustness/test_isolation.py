@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ingestion import batch, readers
-from ingestion.batch import file_statuses, ingest
+from ingestion.batch import file_statuses, ingest, pending_files
 from tests.robustness.corpus import YEAR_9999, interactions
 from tests.robustness.helpers import set_arrival_order
 
@@ -137,6 +137,7 @@ def test_an_unreadable_landed_file_fails_is_not_recorded_and_is_retried(settings
     assert [m[0] for m in manifest(settings)] == ["good_1.csv", "good_2.csv"]  # not recorded: not hidden
     status = {Path(e["file"]).name: e for e in file_statuses(settings.warehouse, settings.landing)}
     assert status["locked.csv"]["status"] == "pending" and "cannot be read" in status["locked.csv"]["reason"]
+    assert [f.path.name for f in pending_files(settings)] == ["locked.csv"]
 
     monkeypatch.undo()
     locked.chmod(0o644)
