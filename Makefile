@@ -24,8 +24,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# The UI, its daemon and sensors (`dg dev`) for the warehouse of BPO_WAREHOUSE (default
+# warehouse/warehouse.duckdb), with its Dagster home <warehouse folder>/.dagster: runs, the
+# sensor cursor and `bpo run` history survive restarts. Ctrl-C or SIGTERM stops it.
 dagster: $(STAMP)
-	$(BIN)/dagster dev
+	exec $(BIN)/python -m orchestration.dev
 
 # Floor / backfill / incremental timings on BENCH_ROWS generated interactions (bench/README.md)
 bench: $(STAMP)

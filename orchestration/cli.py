@@ -189,7 +189,7 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False):
     fast_exit.ran_pipeline = True
     from ingestion.contracts import ContractError
     from orchestration.definitions import PIPELINE_JOB, build_definitions
-    from orchestration.instance import bpo_run_tags, fail_abandoned_bpo_runs, open_instance
+    from orchestration.instance import bpo_run_tags, fail_abandoned_runs, open_instance
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def(PIPELINE_JOB)
@@ -201,7 +201,7 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False):
     try:
         # the warehouse's persistent Dagster home: the run shows in the history of `dg dev` (make dagster)
         with open_instance(settings.warehouse) as instance:
-            fail_abandoned_bpo_runs(instance)
+            fail_abandoned_runs(instance)
             result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
                                             tags=bpo_run_tags())
     except ContractError as exc:

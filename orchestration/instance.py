@@ -7,8 +7,7 @@ runs show in the UI's history. Its `dagster.yaml` is copied from the project
 root's (one warehouse writer at a time); a copy someone edited by hand (the
 marker line removed) is left alone.
 
-`python -m orchestration.instance` prepares the home of the warehouse named by
-BPO_WAREHOUSE and prints its path: `make dagster` starts `dg dev` with it.
+`python -m orchestration.dev` (`make dagster`) starts `dg dev` on it.
 """
 
 from __future__ import annotations
@@ -56,22 +55,31 @@ def bpo_run_tags() -> dict[str, str]:
     return {**BPO_RUN_TAGS, "bpo/host": socket.gethostname(), "bpo/pid": str(os.getpid())}
 
 
-def fail_abandoned_bpo_runs(instance) -> list[str]:
-    """Mark as failed the `bpo run` runs still 'started' whose process is gone (killed mid-run).
+def fail_abandoned_runs(instance, *, ui_stopped: bool = False) -> list[str]:
+    """Mark as failed the runs still 'started' whose process is gone (killed mid-run); return their ids.
 
-    Such a run would otherwise count as in progress for ever and hold the run queue of the
-    UI's daemon (one run at a time). Only runs of this host are judged. Returns their run ids.
+    Such a run would otherwise count as in progress for ever and hold the run queue of the UI's
+    daemon (one run at a time). A `bpo run` run is judged by its process id (on this host);
+    with ui_stopped (no `dg dev` serves this home: called before one starts), the runs the
+    previous UI session launched are gone with it too.
     """
     import dagster as dg
 
     host = socket.gethostname()
+    in_flight = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
     abandoned = []
-    for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED], tags=BPO_RUN_TAGS)):
-        if run.tags.get("bpo/host") != host or not run.tags.get("bpo/pid", "").isdigit():
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=in_flight)):
+        if run.tags.get("bpo/source") == BPO_RUN_TAGS["bpo/source"]:
+            pid = run.tags.get("bpo/pid", "")
+            if run.tags.get("bpo/host") != host or not pid.isdigit() or _process_alive(int(pid)):
+                continue
+            why = "the `bpo run` process running it ended without finishing it"
+        elif ui_stopped:
+            why = "the Dagster UI (dg dev) running it stopped before it finished"
+        else:
             continue
-        if not _process_alive(int(run.tags["bpo/pid"])):
-            instance.report_run_failed(run, message="the `bpo run` process running it ended without finishing it")
-            abandoned.append(run.run_id)
+        instance.report_run_failed(run, message=why)
+        abandoned.append(run.run_id)
     return abandoned
 
 
@@ -83,9 +91,3 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
-
-
-if __name__ == "__main__":  # pragma: no cover - exercised by `make dagster`
-    from ingestion.settings import Settings
-
-    print(prepare_dagster_home(Settings().warehouse))

@@ -1,0 +1,63 @@
+"""The warehouse's persistent Dagster home: `bpo run` runs are in its history, abandoned runs are failed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import dagster as dg
+import pytest
+
+from orchestration.definitions import PIPELINE_JOB
+from orchestration.instance import BPO_RUN_TAGS, dagster_home, fail_abandoned_runs, open_instance
+from tests.conftest import land
+from tests.robustness.corpus import interactions
+
+
+@pytest.mark.slow
+def test_bpo_run_runs_are_in_the_history_of_the_warehouse_dagster_home(settings):
+    from orchestration.cli import _execute
+
+    land(settings, "acme_mx", "interactions", "a.csv", interactions(3))
+    ok, results = _execute(settings)
+    assert ok and [r["status"] for r in results] == ["loaded"]
+    home = settings.warehouse.parent / ".dagster"
+    assert dagster_home(settings.warehouse) == home
+    assert "max_concurrent_runs: 1" in (home / "dagster.yaml").read_text()
+    # what `dg dev` opens for this warehouse (DAGSTER_HOME=<warehouse folder>/.dagster): a new instance
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        (run,) = instance.get_runs()
+        assert run.job_name == PIPELINE_JOB and run.status == dg.DagsterRunStatus.SUCCESS
+        assert run.tags["bpo/source"] == "bpo run"
+        # the run's events are there too: the load, the checks, the publication
+        checks = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        assert any(e.dagster_event.asset_check_evaluation_data.check_name == "great_expectations" for e in checks)
+    land(settings, "acme_mx", "interactions", "b.csv", interactions(2))
+    assert _execute(settings)[0]
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert len(instance.get_runs()) == 2
+
+
+def _started_run(instance, tags: dict[str, str]) -> dg.DagsterRun:
+    run = instance.add_run(dg.DagsterRun(job_name=PIPELINE_JOB, status=dg.DagsterRunStatus.STARTED, tags=tags))
+    return instance.get_run_by_id(run.run_id)
+
+
+def test_runs_left_started_by_a_dead_process_are_failed_and_live_ones_kept(settings):
+    import socket
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True)
+    dead_pid = finished.stdout.strip()  # that process has exited
+    host = socket.gethostname()
+    with open_instance(settings.warehouse) as instance:
+        dead = _started_run(instance, {**BPO_RUN_TAGS, "bpo/host": host, "bpo/pid": dead_pid})
+        alive = _started_run(instance, {**BPO_RUN_TAGS, "bpo/host": host, "bpo/pid": str(subprocess.os.getpid())})
+        ui_run = _started_run(instance, {"dagster/sensor_name": "landing_zone_sensor"})
+
+        assert fail_abandoned_runs(instance) == [dead.run_id]  # a `bpo run` starting: the UI may be running
+        assert fail_abandoned_runs(instance, ui_stopped=True) == [ui_run.run_id]  # `dg dev` starting
+        status = {r.run_id: r.status for r in instance.get_runs()}
+    assert status[dead.run_id] == dg.DagsterRunStatus.FAILURE
+    assert status[ui_run.run_id] == dg.DagsterRunStatus.FAILURE
+    assert status[alive.run_id] == dg.DagsterRunStatus.STARTED
