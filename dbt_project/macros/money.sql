@@ -4,6 +4,21 @@
     Decimal.quantize default, so the generator's ground truth and dbt agree
     on ties. Inputs may carry at most 12 decimals. -#}
 
+{#- The one half-even division: integer num // den, rounded half-even (banker's)
+    on the remainder. num and den: non-negative integer (HUGEINT) expressions.
+    round_half_even, decimal_div and the service credits (int_service_credits,
+    in integer units of 0.0001) all round here. -#}
+{% macro div_half_even(num, den) -%}
+(
+    ({{ num }}) // ({{ den }})
+    + case
+        when 2 * (({{ num }}) % ({{ den }})) > ({{ den }}) then 1
+        when 2 * (({{ num }}) % ({{ den }})) = ({{ den }}) and (({{ num }}) // ({{ den }})) % 2 = 1 then 1
+        else 0
+      end
+)
+{%- endmacro %}
+
 {%- macro _unit(places) -%}
 {%- if places == 0 -%}cast(1 as decimal(38,0)){%- else -%}cast('0.{{ "0" * (places - 1) }}1' as decimal(38,{{ places }})){%- endif -%}
 {%- endmacro -%}
@@ -13,14 +28,7 @@
 {%- set s = 10 ** (12 - places) -%}
 {%- set n = "abs(cast(cast((" ~ x ~ ") as decimal(38,12)) * 1000000000000 as hugeint))" -%}
 (case when ({{ x }}) < 0 then -1 else 1 end
-    * cast(
-        ({{ n }} // {{ s }})
-        + case
-            when 2 * ({{ n }} % {{ s }}) > {{ s }} then 1
-            when 2 * ({{ n }} % {{ s }}) = {{ s }} and ({{ n }} // {{ s }}) % 2 = 1 then 1
-            else 0
-          end
-      as decimal(38,0))
+    * cast({{ div_half_even(n, s) }} as decimal(38,0))
     * {{ _unit(places) }})
 {%- endmacro %}
 
@@ -41,14 +49,7 @@
 {%- set a_scaled = "(" ~ a ~ " * " ~ (10 ** places) ~ ")" -%}
 (case when ({{ den }}) is null or ({{ den }}) = 0 or ({{ num }}) is null then null else
     (case when (({{ num }}) < 0) <> (({{ den }}) < 0) then -1 else 1 end)
-    * cast(
-        ({{ a_scaled }} // {{ b }})
-        + case
-            when 2 * ({{ a_scaled }} % {{ b }}) > {{ b }} then 1
-            when 2 * ({{ a_scaled }} % {{ b }}) = {{ b }} and ({{ a_scaled }} // {{ b }}) % 2 = 1 then 1
-            else 0
-          end
-      as decimal(38,0))
+    * cast({{ div_half_even(a_scaled, b) }} as decimal(38,0))
     * {{ _unit(places) }}
 end)
 {%- endmacro %}

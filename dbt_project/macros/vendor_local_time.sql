@@ -4,20 +4,23 @@
   DuckDB converts about 7x faster when the zone is a constant than when it is
   a column (per-row ICU calendar set-up: ~2 s per million rows), so at run time
   this expands to one branch per contract, each with its zone as a literal.
-  At parse time (no database) it renders the equivalent column form.
+  At parse time (no database) it renders the equivalent column form. The zones
+  come from stg_contracts (only staging reads sources).
 -#}
 {% macro vendor_local_time(ts, vendor_column='vendor_id') -%}
-    {%- if execute -%}
-        {%- set zones = run_query("select vendor_id, timezone from " ~ source('raw', 'contracts') ~ " order by vendor_id") -%}
+    {%- set zones = none -%}
+    {#- the view may not exist yet (compiling before the first build): then the column form -#}
+    {%- if execute and load_relation(ref('stg_contracts')) is not none -%}
+        {%- set zones = run_query("select vendor_id, timezone from " ~ ref('stg_contracts') ~ " order by vendor_id") -%}
     {%- endif -%}
-    {%- if execute and zones.rows | length > 0 -%}
+    {%- if zones is not none and zones.rows | length > 0 -%}
         case {{ vendor_column }}
         {%- for row in zones.rows %}
             when {{ dbt.string_literal(row[0]) }} then timezone({{ dbt.string_literal(row[1]) }}, {{ ts }})
         {%- endfor %}
         end
     {%- else -%}
-        timezone((select c.timezone from {{ source('raw', 'contracts') }} as c where c.vendor_id = {{ vendor_column }}), {{ ts }})
+        timezone((select c.timezone from {{ ref('stg_contracts') }} as c where c.vendor_id = {{ vendor_column }}), {{ ts }})
     {%- endif -%}
 {%- endmacro %}
 

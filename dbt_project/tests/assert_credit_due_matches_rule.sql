@@ -1,5 +1,6 @@
--- marts.sla_compliance spreads the month's service credit over its missed SLA
--- lines; missing_service_credit reuses the month's sum of credit_due_amount.
+-- int_service_credits spreads the month's service credit over its missed SLA
+-- lines (marts.sla_compliance shows them); missing_service_credit reuses the
+-- month's sum of credit_due_amount.
 -- This checks that sum against the DEVELOPERS.md rule computed independently:
 --   min( sum over missed lines of round_half_even(credit_pct x fees, 4),
 --        round_half_even(service_credit_cap_pct x fees, 4) )
@@ -13,7 +14,7 @@ with lines as (
         s.service_credit_cap_pct,
         s.credit_due_amount,
         greatest(coalesce(f.fees_amount, 0), 0) as fees
-    from {{ ref('sla_compliance') }} as s
+    from {{ ref('int_service_credits') }} as s
     left join {{ ref('int_monthly_fees') }} as f
         on f.vendor_id = s.vendor_id
         and f.period_month = s.period_month

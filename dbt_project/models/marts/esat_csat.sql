@@ -28,7 +28,7 @@
 {%- endset %}
 
 with agent_surveys as (
-    select * from {{ ref('stg_agent_surveys') }}
+    select * from {{ ref('int_agent_survey_responses') }}
     where period_month is not null
 ),
 

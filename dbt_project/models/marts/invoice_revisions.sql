@@ -1,4 +1,4 @@
--- History of every invoice revision ever loaded (raw.invoice_lines keeps them
+-- History of every invoice revision ever loaded (stg_invoice_lines keeps them
 -- all), one row per vendor x invoice x revision. Only the highest revision of
 -- an invoice counts (it replaces the lower ones whole); the others are
 -- superseded = true. findings / amount_at_risk are those of the current
@@ -7,8 +7,8 @@ with lines as (
     select
         l.*,
         m.file_name
-    from {{ source('raw', 'invoice_lines') }} as l
-    left join {{ source('raw', 'load_manifest') }} as m
+    from {{ ref('stg_invoice_lines') }} as l
+    left join {{ ref('stg_load_manifest') }} as m
         on m.load_id = l._load_id
 ),
 

@@ -1,36 +1,16 @@
--- SLA lines with their defaults resolved (domain.md § KPIs): an SLA line takes
--- short_abandon_seconds from itself, else from the same version's
--- service_level line for that channel, else 0.
-with sla as (
-    select * from {{ source('raw', 'contract_sla') }}
-),
-
-service_level_short as (
-    select
-        vendor_id,
-        version_id,
-        channel,
-        min(short_abandon_seconds) as short_abandon_seconds
-    from sla
-    where metric = 'service_level' and short_abandon_seconds is not null
-    group by all
-)
-
+-- SLA lines as written in the contract; their defaults (short_abandon_seconds,
+-- abandons, repeat_window_days) are resolved in int_contract_sla_lines.
 select
-    sla.vendor_id,
-    sla.version_id,
-    sla.sla_line,
-    sla.metric,
-    sla.channel,
-    sla.queue,
-    sla.target,
-    sla.threshold_seconds,
-    coalesce(sla.short_abandon_seconds, sl.short_abandon_seconds, 0) as short_abandon_seconds,
-    coalesce(sla.abandons, 'exclude_short') as abandons,
-    coalesce(sla.repeat_window_days, 7) as repeat_window_days,
-    sla.credit_pct
-from sla
-left join service_level_short as sl
-    on sl.vendor_id = sla.vendor_id
-    and sl.version_id = sla.version_id
-    and sl.channel is not distinct from sla.channel
+    vendor_id,
+    version_id,
+    sla_line,
+    metric,
+    channel,
+    queue,
+    target,
+    threshold_seconds,
+    short_abandon_seconds,
+    abandons,
+    repeat_window_days,
+    credit_pct
+from {{ source('raw', 'contract_sla') }}

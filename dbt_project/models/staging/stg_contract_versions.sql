@@ -1,13 +1,13 @@
+-- Contract versions as written; defaults and the contract currency are added
+-- in int_contract_versions.
 select
-    v.vendor_id,
-    v.version_id,
-    v.effective_from,
-    v.effective_to,
-    v.minimum_monthly_commitment,
-    v.monthly_cost_base,
-    coalesce(v.service_credit_cap_pct, 1) as service_credit_cap_pct,
-    v.tolerance_quantity_pct,
-    v.tolerance_amount_abs,
-    c.currency as contract_currency
-from {{ source('raw', 'contract_versions') }} as v
-join {{ source('raw', 'contracts') }} as c using (vendor_id)
+    vendor_id,
+    version_id,
+    effective_from,
+    effective_to,
+    minimum_monthly_commitment,
+    monthly_cost_base,
+    service_credit_cap_pct,
+    tolerance_quantity_pct,
+    tolerance_amount_abs
+from {{ source('raw', 'contract_versions') }}

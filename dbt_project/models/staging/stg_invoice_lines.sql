@@ -1,12 +1,6 @@
--- Only the highest revision of each invoice counts: it replaces the lower ones whole.
--- (Every revision stays in raw.invoice_lines for history.)
-with lines as (
-    select
-        l.*,
-        max(l.revision) over (partition by l.vendor_id, l.invoice_id) as latest_revision
-    from {{ source('raw', 'invoice_lines') }} as l
-)
-
+-- Every invoice line of every revision as landed (raw.invoice_lines keeps them
+-- all): which revision counts is a business rule, applied in
+-- int_invoice_lines_latest. period_month: the month of period_start.
 select
     vendor_id,
     invoice_id,
@@ -26,6 +20,7 @@ select
     amount,
     tax_amount,
     approval_ref,
-    _load_id
-from lines
-where revision = latest_revision
+    _load_id,
+    _row_number,
+    _loaded_at
+from {{ source('raw', 'invoice_lines') }}

@@ -15,7 +15,7 @@ whole_vendors as (
 
 new_loads as (
     select m.load_id
-    from {{ source('raw', 'load_manifest') }} as m
+    from {{ ref('stg_load_manifest') }} as m
     where m.status = 'loaded'
         and m.feed = 'interactions'
         and not exists (
@@ -25,7 +25,7 @@ new_loads as (
 
 new_rows as (
     select i.vendor_id, i.interaction_id, i.queue, i.customer_ref_hash, i.arrived_at
-    from {{ source('raw', 'interactions') }} as i
+    from {{ ref('stg_interactions') }} as i
     where i._load_id in (select load_id from new_loads)
         and i.vendor_id in (select vendor_id from parameters)
         and i.vendor_id not in (select vendor_id from whole_vendors)
@@ -33,7 +33,7 @@ new_rows as (
 
 earlier_versions as (
     select i.vendor_id, i.interaction_id, i.queue, i.customer_ref_hash, i.arrived_at
-    from {{ source('raw', 'interactions') }} as i
+    from {{ ref('stg_interactions') }} as i
     semi join new_rows as n
         on n.vendor_id = i.vendor_id and n.interaction_id = i.interaction_id
     where i._load_id not in (select load_id from new_loads)

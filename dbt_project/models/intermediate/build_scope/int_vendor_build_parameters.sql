@@ -12,10 +12,10 @@ with contract_rows as (
     from {{ ref('stg_contracts') }}
     union all
     select vendor_id, 'version ' || cast(v as varchar)
-    from {{ source('raw', 'contract_versions') }} as v
+    from {{ ref('stg_contract_versions') }} as v
     union all
     select vendor_id, 'sla ' || cast(s as varchar)
-    from {{ source('raw', 'contract_sla') }} as s
+    from {{ ref('stg_contract_sla') }} as s
 ),
 
 fingerprints as (
@@ -26,7 +26,7 @@ fingerprints as (
 
 horizons as (
     select vendor_id, max(repeat_window_days) as fcr_horizon_days
-    from {{ ref('stg_contract_sla') }}
+    from {{ ref('int_contract_sla_lines') }}
     where metric = 'fcr_rate'
     group by vendor_id
 )

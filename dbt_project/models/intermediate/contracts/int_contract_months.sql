@@ -3,7 +3,8 @@
 -- customer surveys, agent surveys or invoice lines), with the contract version
 -- in force: the version whose [effective_from, effective_to] (inclusive, null =
 -- open-ended) covers the month's first day (DEVELOPERS.md). version_id is null
--- when no version covers the month.
+-- when no version covers the month. The one place that decides the version in
+-- force: invoice lines, service credits and the in-house cost base join here.
 -- Months: interactions and customer surveys by the interaction's contract
 -- month (arrived_at in the vendor's timezone), agent surveys by responded_at
 -- in the vendor's timezone, invoices by date_trunc('month', period_start).
@@ -21,14 +22,14 @@ with activity as (
     union all
 
     select vendor_id, period_month, 'agent_surveys' as source, count(*) as items
-    from {{ ref('stg_agent_surveys') }}
+    from {{ ref('int_agent_survey_responses') }}
     where period_month is not null
     group by vendor_id, period_month
 
     union all
 
     select vendor_id, period_month, 'invoice_lines' as source, count(*) as items
-    from {{ ref('stg_invoice_lines') }}
+    from {{ ref('int_invoice_lines_latest') }}
     group by vendor_id, period_month
 ),
 
@@ -62,7 +63,7 @@ select
 from months as m
 left join {{ ref('stg_contracts') }} as c
     on c.vendor_id = m.vendor_id
-left join {{ ref('stg_contract_versions') }} as v
+left join {{ ref('int_contract_versions') }} as v
     on v.vendor_id = m.vendor_id
     and m.period_month >= v.effective_from
     and (v.effective_to is null or m.period_month <= v.effective_to)

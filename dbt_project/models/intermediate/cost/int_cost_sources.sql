@@ -6,12 +6,12 @@
 --     cost-to-serve is what was invoiced; disputes live in unforeseen_costs).
 --     FX: the invoice's rate (latest rate_date on or before period_end).
 --   * credits due but missing (cost_kind credit_missing): each
---     missing_service_credit finding of marts.unforeseen_costs, as a negative
+--     missing_service_credit finding (int_finding_missing_service_credit), as a negative
 --     amount (-amount_at_risk), channel-less, in the month of the invoice that
 --     should have applied it (period_month M + 1, like the credits applied on
 --     that invoice), at that invoice's FX rate.
 --   * in-house teams (kind in_house): the monthly_cost_base of the contract
---     version in force for each month with interactions, in contract
+--     version in force (int_contract_months) for each month with interactions, in contract
 --     currency, converted at the latest rate on or before the month's last day.
 -- channel null = to be allocated by handle minutes.
 with invoice_lines as (
@@ -34,19 +34,22 @@ with invoice_lines as (
 ),
 
 credits_missing as (
+    -- amount_at_risk is exact to 4 places here (credit due and credits applied both are)
     select
-        vendor_id,
-        period_month,
+        f.vendor_id,
+        f.period_month,
         cast(null as varchar) as channel,
         'invoice' as cost_source,
         'credit_missing' as cost_kind,
-        invoice_id,
-        line_id,
-        currency,
-        -cast(amount_at_risk as decimal(38,4)) as amount,
-        fx_rate
-    from {{ ref('unforeseen_costs') }}
-    where finding = 'missing_service_credit'
+        f.invoice_id,
+        f.line_id,
+        f.currency,
+        -cast(f.amount_at_risk as decimal(38,4)) as amount,
+        fx.fx_rate
+    from {{ ref('int_finding_missing_service_credit') }} as f
+    left join {{ ref('int_fx_invoice_rates') }} as fx
+        on fx.vendor_id = f.vendor_id
+        and fx.invoice_id = f.invoice_id
 ),
 
 in_house_months as (
@@ -66,10 +69,12 @@ cost_base as (
         upper(v.contract_currency) as currency,
         cast(v.monthly_cost_base as decimal(38,4)) as amount
     from in_house_months as m
-    join {{ ref('stg_contract_versions') }} as v
-        on v.vendor_id = m.vendor_id
-        and m.period_month >= v.effective_from
-        and (v.effective_to is null or m.period_month <= v.effective_to)
+    join {{ ref('int_contract_months') }} as cm
+        on cm.vendor_id = m.vendor_id
+        and cm.period_month = m.period_month
+    join {{ ref('int_contract_versions') }} as v
+        on v.vendor_id = cm.vendor_id
+        and v.version_id = cm.version_id
     where v.monthly_cost_base is not null
 ),
 

@@ -6,7 +6,7 @@
 -- flag it (fx_rate_missing = true, reporting amounts null).
 with invoices as (
     select distinct vendor_id, invoice_id, revision, upper(currency) as currency, period_end
-    from {{ ref('stg_invoice_lines') }}
+    from {{ ref('int_invoice_lines_latest') }}
 )
 
 select

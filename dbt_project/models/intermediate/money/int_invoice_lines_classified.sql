@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- Every latest-revision invoice line with the flags that decide which
 -- findings it can get (DEVELOPERS.md "Marts: shared semantics"):
 --   * is_outside_period: no contract version in force for the month; such
@@ -10,7 +11,9 @@
 --   * is_off_contract (non-duplicates only): category (and channel) not
 --     priced in the version in force (service_credit, tax and
 --     minimum_commitment_shortfall are contract mechanisms, never
---     off-contract); such lines get no other finding.
+--     off-contract); such lines get no other finding;
+--   * is_checked: none of the three: the line may get the arithmetic, rate,
+--     quantity, pass-through and minimum-commitment findings.
 with lines as (
     select
         *,
@@ -31,17 +34,24 @@ ranked as (
         partition by vendor_id, period_month, category, channel, quantity, amount
         order by line_seq
     )
+),
+
+flagged as (
+    select
+        l.*,
+        coalesce(r.dup_rank > 1, false) as is_duplicate,
+        l.has_version and not l.is_priced and not l.is_contract_mechanism
+            and not coalesce(r.dup_rank > 1, false) as is_off_contract,
+        case when r.dup_rank > 1 then r.original_invoice_id end as duplicate_of_invoice_id,
+        case when r.dup_rank > 1 then r.original_line_id end as duplicate_of_line_id
+    from lines as l
+    left join ranked as r
+        on r.vendor_id = l.vendor_id
+        and r.invoice_id = l.invoice_id
+        and r.line_id = l.line_id
 )
 
 select
-    l.*,
-    coalesce(r.dup_rank > 1, false) as is_duplicate,
-    l.has_version and not l.is_priced and not l.is_contract_mechanism
-        and not coalesce(r.dup_rank > 1, false) as is_off_contract,
-    case when r.dup_rank > 1 then r.original_invoice_id end as duplicate_of_invoice_id,
-    case when r.dup_rank > 1 then r.original_line_id end as duplicate_of_line_id
-from lines as l
-left join ranked as r
-    on r.vendor_id = l.vendor_id
-    and r.invoice_id = l.invoice_id
-    and r.line_id = l.line_id
+    *,
+    not is_outside_period and not is_off_contract and not is_duplicate as is_checked
+from flagged

@@ -1,18 +1,13 @@
--- Latest-revision invoice lines (stg_invoice_lines keeps only the highest
--- revision of each invoice) matched to
---   * the contract version in force for their month: the version whose
---     [effective_from, effective_to] (inclusive) covers the first day of
---     period_month = date_trunc('month', period_start) (DEVELOPERS.md);
+-- Latest-revision invoice lines (int_invoice_lines_latest) matched to
+--   * the contract version in force for their month (int_contract_months: the
+--     version whose [effective_from, effective_to] (inclusive) covers the first
+--     day of period_month = date_trunc('month', period_start), DEVELOPERS.md);
 --   * the pricing line of that version for their category and channel
 --     (a channel-specific pricing line wins over a channel-less one).
 -- line_seq numbers the vendor's lines of the period_month in line order
 -- (invoice_date, invoice_id, line_id; a missing invoice_date sorts last).
 with lines as (
-    select * from {{ ref('stg_invoice_lines') }}
-),
-
-versions as (
-    select * from {{ ref('stg_contract_versions') }}
+    select * from {{ ref('int_invoice_lines_latest') }}
 ),
 
 pricing as (
@@ -27,15 +22,12 @@ with_version as (
         versions.tolerance_amount_abs,
         versions.tolerance_quantity_pct
     from lines
-    left join versions
-        on versions.vendor_id = lines.vendor_id
-        and lines.period_month >= versions.effective_from
-        and (versions.effective_to is null or lines.period_month <= versions.effective_to)
-    -- versions must not overlap; should they, the latest effective_from wins
-    qualify row_number() over (
-        partition by lines.vendor_id, lines.invoice_id, lines.line_id
-        order by versions.effective_from desc nulls last
-    ) = 1
+    left join {{ ref('int_contract_months') }} as months
+        on months.vendor_id = lines.vendor_id
+        and months.period_month = lines.period_month
+    left join {{ ref('int_contract_versions') }} as versions
+        on versions.vendor_id = months.vendor_id
+        and versions.version_id = months.version_id
 ),
 
 matched as (

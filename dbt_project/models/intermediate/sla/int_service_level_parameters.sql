@@ -24,7 +24,7 @@ candidates as (
     from combos as c
     left join {{ ref('int_contract_months') }} as m
         on m.vendor_id = c.vendor_id and m.period_month = c.period_month
-    left join {{ ref('stg_contract_sla') }} as s
+    left join {{ ref('int_contract_sla_lines') }} as s
         on s.vendor_id = m.vendor_id
         and s.version_id = m.version_id
         and s.metric = 'service_level'

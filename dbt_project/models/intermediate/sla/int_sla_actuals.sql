@@ -51,7 +51,7 @@ agent_counts as (
         count(*) filter (where a.enps >= 9) as enps_promoters,
         count(*) filter (where a.enps <= 6) as enps_detractors
     from lines as l
-    left join {{ ref('stg_agent_surveys') }} as a
+    left join {{ ref('int_agent_survey_responses') }} as a
         on a.vendor_id = l.vendor_id
         and a.period_month = l.period_month
     where l.metric in ('{{ agent_metrics | join("', '") }}')

@@ -7,6 +7,6 @@ select
     agent_id,
     arg_max(site, responded_at) as site,
     max(responded_at) as site_seen_at
-from {{ ref('stg_agent_surveys') }}
+from {{ ref('int_agent_survey_responses') }}
 where agent_id is not null and site is not null
 group by vendor_id, agent_id
