@@ -222,6 +222,15 @@ def _norm(value):
     return value
 
 
+def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of one query on a DuckDB file, opened read-only and closed again."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
 def table_rows(path: Path, schema: str, exclude: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
     """Every table of a schema: its rows, normalised and sorted, without the columns that say when or
     where a file was loaded (VOLATILE) or that are excluded."""

@@ -18,7 +18,6 @@ import threading
 import time
 from decimal import Decimal
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -26,7 +25,7 @@ from ingestion.batch import ingest
 from ingestion.generator import generate
 from orchestration.cli import app
 from tests.conftest import land
-from tests.robustness.helpers import Paths, assert_same_tables, copy_landed, spread_mtimes, table_rows
+from tests.robustness.helpers import Paths, assert_same_tables, copy_landed, query, spread_mtimes, table_rows
 
 SETTLE = 10
 INVOICE_ID = "ACME-2026-01-EXTRA"
@@ -38,14 +37,6 @@ def invoice_lines(n: int) -> list[str]:
     """Line i bills i voice contacts at 78.50 (so the lines differ and the total is easy to work out)."""
     return [f"{INVOICE_ID},0,2026-02-06,2026-01-01,2026-01-31,MXN,L{i:03d},handled_contacts,voice,"
             f"Extra contacts batch {i},{i},contact,78.50,{Decimal(i) * Decimal('78.50')},0,\n" for i in range(1, n + 1)]
-
-
-def query(path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def age(path, seconds: float) -> None:

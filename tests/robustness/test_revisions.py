@@ -12,13 +12,12 @@ import shutil
 import time
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from ingestion.batch import ingest
 from ingestion.generator import generate
 from tests.conftest import land
-from tests.robustness.helpers import Paths, assert_same_tables, copy_landed, spread_mtimes, table_rows
+from tests.robustness.helpers import Paths, assert_same_tables, copy_landed, query, spread_mtimes, table_rows
 
 HEADER = ("invoice_id,revision,invoice_date,period_start,period_end,currency,line_id,category,channel,description,"
           "quantity,unit,unit_price,amount,tax_amount,approval_ref\n")
@@ -27,14 +26,6 @@ HEADER = ("invoice_id,revision,invoice_date,period_start,period_end,currency,lin
 def invoice(invoice_id: str, revision: int, amounts: list[str]) -> str:
     return HEADER + "".join(f"{invoice_id},{revision},2026-02-05,2026-01-01,2026-01-31,MXN,L{i:03d},travel,,"
                             f"Site visit {i},1,each,{a},{a},0,APP-{i}\n" for i, a in enumerate(amounts, 1))
-
-
-def query(path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def arrive_in_order(*paths) -> None:
