@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from ingestion import batch, readers
 from ingestion.batch import file_statuses, ingest, pending_files
-from tests.robustness.corpus import YEAR_9999, interactions
+from tests.robustness.corpus import YEAR_9999, interactions, invoice
 from tests.robustness.helpers import set_arrival_order
 
 
@@ -187,23 +187,33 @@ def test_ingest_never_raises_because_of_one_file(settings, validate, monkeypatch
 @pytest.mark.slow
 def test_a_year_9999_file_between_two_good_files_through_bpo_run(settings):
     """The whole pipeline: both good files reach the published marts, the bad one is quarantined with
-    its row and value, and the run exits 0 (no --fail-on-quarantine)."""
+    its row and value, and the run exits 0 (no --fail-on-quarantine). An upper-case header and a
+    16-digit amount landed after them are quarantined with their own one-line reasons."""
     from orchestration.cli import app
 
     land_between_two_good_files(settings, "y9999.csv", interactions(3, start=30, **YEAR_9999))
+    upper = interactions(3, start=40)
+    (settings.landing / "acme_mx" / "interactions" / "upper.csv").write_bytes(upper.replace(b"queue", b"QUEUE", 1))
+    (settings.landing / "acme_mx" / "invoices").mkdir(parents=True)
+    (settings.landing / "acme_mx" / "invoices" / "big.csv").write_bytes(
+        invoice("L001,handled_contacts,voice,Voice contacts,1200,contact,10.00,1234567890123456.00,1920.00,"))
     run = CliRunner().invoke(app, ["run", "--landing", str(settings.landing), "--contracts", str(settings.contracts),
                                    "--warehouse", str(settings.warehouse)],
                              env={"BPO_PII_SALT": "a-test-secret", "COLUMNS": "250"})
     assert run.exit_code == 0, run.output
     assert "y9999.csv" in run.output
     assert "row 3: '9999-12-31 23:00:00' is outside the years 0001..9999" in run.output
+    assert "column QUEUE: expected queue" in run.output
+    assert "'1234567890123456.00' is too large for DECIMAL(18,4)" in run.output
     assert "Traceback" not in run.output
 
     con = duckdb.connect(str(settings.published_path), read_only=True)
     try:
         # 3 + 3 answered voice contacts of 2026-01-05 (good_1 and good_2), none of y9999.csv
         assert con.execute("select sum(offered), sum(answered) from marts.sla_interval").fetchone() == (6, 6)
+        assert con.execute("select count(*) from marts.invoice_revisions").fetchone() == (0,)
     finally:
         con.close()
     assert manifest(settings) == [("good_1.csv", "loaded", 3), ("y9999.csv", "quarantined", 0),
-                                  ("good_2.csv", "loaded", 3)]
+                                  ("good_2.csv", "loaded", 3), ("upper.csv", "quarantined", 0),
+                                  ("big.csv", "quarantined", 0)]
