@@ -180,12 +180,13 @@ def test_the_sensor_requests_no_file_being_written_and_requests_it_once_marked(s
 
     defs = build_definitions(settings.model_copy(update={"settle_seconds": 3600}))
     sensor = defs.resolve_sensor_def("landing_zone_sensor")
+    instance = dg.DagsterInstance.ephemeral()
     path = land(settings, "acme_mx", "invoices", "inv_a.csv", INVOICE_HEADER + "".join(invoice_lines(3)))
-    with dg.build_sensor_context(resources=defs.resources) as context:
+    with dg.build_sensor_context(resources=defs.resources, instance=instance) as context:
         assert isinstance(sensor(context), dg.SkipReason)
         cursor = context.cursor
     land(settings, "acme_mx", "invoices", "inv_a.csv.done", b"")
-    with dg.build_sensor_context(resources=defs.resources, cursor=cursor) as context:
+    with dg.build_sensor_context(resources=defs.resources, instance=instance, cursor=cursor) as context:
         requests = sensor(context)
     assert [r.run_config["ops"]["landed_files"]["config"]["paths"] for r in requests] == [[str(path)]]
 
