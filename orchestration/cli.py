@@ -348,7 +348,7 @@ def replay(file: Annotated[Path, typer.Argument(help="the landed file, or its qu
 
 
 def _require_quarantined(settings, target) -> None:
-    """Only a quarantined (or failed) file is replayed: anything else would rebuild for nothing."""
+    """Only a quarantined file is replayed: anything else would rebuild for nothing."""
     from ingestion.loader import already_processed
     from ingestion.warehouse import connect
 
@@ -358,7 +358,7 @@ def _require_quarantined(settings, target) -> None:
         err.print(f"[red]cannot replay[/]: {target.path} has not been processed yet; `bpo run` (or the sensor) "
                   "will take it", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_REFUSED)
-    if seen["status"] not in ("quarantined", "failed"):
+    if seen["status"] != "quarantined":
         err.print(f"[red]cannot replay[/]: {target.path} is not quarantined: its bytes were {seen['status']} "
                   f"from {seen['file_path']}; nothing to do", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_REFUSED)
@@ -381,7 +381,7 @@ def status(warehouse: WarehouseOpt,
            landing: Annotated[Path | None, typer.Option("--landing", envvar="BPO_LANDING",
                                                         help="also list landed files not processed yet")] = None,
            as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False) -> None:
-    """List loaded, quarantined, failed, duplicate and pending files, each with its reason."""
+    """List loaded, quarantined, duplicate and pending files, each with its reason."""
     import json
 
     from ingestion.batch import file_statuses
@@ -405,7 +405,8 @@ def status(warehouse: WarehouseOpt,
                       f"[{_COLOURS.get(e['status'], 'white')}]{e['status']}[/]",
                       "" if e["rows"] is None else str(e["rows"]), e["reason"] or "")
     console.print(table)
-    counts = {s: sum(e["status"] == s for e in entries) for s in _COLOURS}
+    # a failed file is not recorded (it is retried): status shows it as pending
+    counts = {s: sum(e["status"] == s for e in entries) for s in ("loaded", "quarantined", "duplicate", "pending")}
     console.print(", ".join(f"{n} {s}" for s, n in counts.items()))
 
 
