@@ -4,6 +4,9 @@ A restart requests nothing already processed, twice over: the cursor lives in
 the warehouse's persistent Dagster home (orchestration/instance.py), and a
 file whose bytes `raw.load_manifest` already records (loaded or quarantined,
 by the sensor's runs or by `bpo run`) is never requested, whatever the cursor.
+A requested file stays "unconfirmed" until the manifest records it; when its
+run ends without that (killed with the UI, cancelled, failed before the file's
+transaction), it is requested again, up to MAX_ATTEMPTS runs in all.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import duckdb
 
 from ingestion.landing import scan_landing
 from ingestion.warehouse import WarehouseLocked, connect
+from orchestration.instance import fail_abandoned_runs
 from orchestration.resources import WarehouseResource
 from serving.alerts import COMMAND_ENV, WEBHOOK_ENV, AlertTargets, send_alerts
 
@@ -35,43 +39,82 @@ def processed_shas(warehouse: Path) -> set[str]:
         return set()
 
 
+MAX_ATTEMPTS = 3  # runs requested for one file that end without recording it in the manifest
+_WAITING = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED]
+_IN_FLIGHT = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+
+
+def _load_cursor(raw: str | None) -> tuple[dict[str, str], dict[str, list]]:
+    """(seen: fingerprint -> sha256, unconfirmed: sha256 -> [path, attempts]) from the cursor."""
+    data = json.loads(raw) if raw else {}
+    if "seen" not in data:  # a cursor written before unconfirmed requests were tracked
+        return data, {}
+    return data["seen"], data["unconfirmed"]
+
+
 def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
     @dg.sensor(job=job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
     def landing_zone_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-        """Request one run per new file in arrival order; a file's bytes are requested once."""
-        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+        """Request one run per new file in arrival order; a file's bytes are requested once, and
+        again (up to MAX_ATTEMPTS runs) only when its run ended without recording it."""
+        seen, unconfirmed = _load_cursor(context.cursor)
         new = []
         for landed in scan_landing(warehouse.settings.landing, warehouse.settle_seconds):
             stat = landed.path.lstat()  # a link out of the landing zone is never followed
             fingerprint_key = f"{landed.relative}|{stat.st_size}|{stat.st_mtime_ns}"
             if fingerprint_key not in seen:
                 new.append((fingerprint_key, landed))
-        if not new:
+        if not new and not unconfirmed:
             return dg.SkipReason("no new files in the landing zone")
+        # The manifest is read only between runs: a reader's lock, even brief, can make a run's
+        # dbt step (which cannot wait for the lock) fail. The cursor is unchanged: nothing is lost.
+        if context.instance.get_runs(filters=dg.RunsFilter(statuses=_IN_FLIGHT), limit=1):
+            # a `bpo run` killed mid-run would otherwise look in progress (and hold the queue) for ever
+            if fail_abandoned_runs(context.instance) or context.instance.get_runs(
+                    filters=dg.RunsFilter(statuses=_IN_FLIGHT), limit=1):
+                return dg.SkipReason("a run is in progress: new files are looked at after it")
         try:
             known = processed_shas(Path(warehouse.warehouse))
-        except WarehouseLocked:
-            # never wait for (or hold up) the writer; the cursor is unchanged, so nothing is lost
-            return dg.SkipReason(f"{len(new)} new file(s); the warehouse is being written: checked at the next tick")
-        requested = set(seen.values())
+        except WarehouseLocked:  # e.g. a `bpo run` started outside Dagster; never wait for it
+            return dg.SkipReason("the warehouse is being written: new files are looked at at the next tick")
         requests = []
+        for sha, (path, attempts) in list(unconfirmed.items()):
+            if sha in known:
+                del unconfirmed[sha]  # loaded or quarantined: done
+            elif context.instance.get_runs(filters=dg.RunsFilter(statuses=_WAITING, tags={"bpo/sha256": sha}),
+                                           limit=1):
+                continue  # its run is still queued
+            elif attempts >= MAX_ATTEMPTS or not Path(path).exists():
+                del unconfirmed[sha]
+                context.log.warning(f"{path}: {attempts} run(s) ended without loading or quarantining it; "
+                                    "it stays pending for `bpo run` (see `bpo status --landing`)")
+            else:  # its run failed or was cancelled before the file was recorded: try again
+                unconfirmed[sha] = [path, attempts + 1]
+                requests.append(_request(warehouse, Path(path), sha, attempts + 1))
+        requested = set(seen.values())
         for fingerprint_key, landed in new:
             sha = landed.sha256
             seen[fingerprint_key] = sha
             if sha in known or sha in requested:
                 continue  # already processed, or the same bytes under another name: nothing to load
             requested.add(sha)
-            requests.append(dg.RunRequest(
-                run_key=sha,
-                run_config={"ops": {"landed_files": {"config": {"paths": [str(landed.path)]}}}},
-                tags={"bpo/file": str(landed.relative), "bpo/sha256": sha},
-            ))
-        context.update_cursor(json.dumps(seen))
+            unconfirmed[sha] = [str(landed.path), 1]
+            requests.append(_request(warehouse, landed.path, sha, 1))
+        context.update_cursor(json.dumps({"seen": seen, "unconfirmed": unconfirmed}))
         if not requests:
-            return dg.SkipReason(f"{len(new)} file(s) seen, all already processed")
+            return dg.SkipReason(f"{len(new)} new file(s), all already processed")
         return requests
 
     return landing_zone_sensor
+
+
+def _request(warehouse: WarehouseResource, path: Path, sha: str, attempt: int) -> dg.RunRequest:
+    relative = path.relative_to(Path(warehouse.landing).resolve())
+    return dg.RunRequest(
+        run_key=sha if attempt == 1 else f"{sha}#{attempt}",  # a run key is used once per sensor
+        run_config={"ops": {"landed_files": {"config": {"paths": [str(path)]}}}},
+        tags={"bpo/file": str(relative), "bpo/sha256": sha, "bpo/attempt": str(attempt)},
+    )
 
 
 def run_alert_facts(instance: dg.DagsterInstance, run_id: str) -> tuple[list[dict], list[dict]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -36,26 +37,104 @@ def test_every_raw_feed_has_a_non_blocking_great_expectations_check(settings):
     assert not any(spec.blocking for spec in landed_files.check_specs)
 
 
+class SensorTicks:
+    """The landing sensor evaluated tick after tick on one instance, as the daemon does: its
+    cursor is kept, and each run it requests is added to the instance, waiting to start."""
+
+    def __init__(self, settings):
+        self.defs = build_definitions(settings)
+        self.sensor = self.defs.resolve_sensor_def("landing_zone_sensor")
+        self.instance = dg.DagsterInstance.ephemeral()
+        self.cursor = None
+
+    def tick(self):
+        with dg.build_sensor_context(resources=self.defs.resources, instance=self.instance,
+                                     cursor=self.cursor) as context:
+            result = self.sensor(context)
+            self.cursor = context.cursor
+        for request in [] if isinstance(result, dg.SkipReason) else result:
+            # NOT_STARTED, as the daemon creates them (QUEUED needs the code location's origin)
+            self.instance.add_run(dg.DagsterRun(job_name=PIPELINE_JOB, status=dg.DagsterRunStatus.NOT_STARTED,
+                                                tags={**request.tags, "dagster/run_key": request.run_key}))
+        return result
+
+    def runs(self, sha: str) -> list[dg.DagsterRun]:
+        return self.instance.get_runs(filters=dg.RunsFilter(tags={"bpo/sha256": sha}))
+
+    def end_waiting_runs(self) -> None:
+        """Every waiting run ends (failed here; whether its file was recorded is the manifest's say)."""
+        for run in self.instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.NOT_STARTED])):
+            self.instance.report_run_failed(run)
+
+
+def _requested_paths(result) -> list[list[str]]:
+    assert not isinstance(result, dg.SkipReason), result.skip_message
+    return [r.run_config["ops"]["landed_files"]["config"]["paths"] for r in result]
+
+
 def test_sensor_requests_one_run_per_new_file_and_none_for_seen_bytes(settings):
-    defs = build_definitions(settings)
-    sensor = defs.resolve_sensor_def("landing_zone_sensor")
+    ticks = SensorTicks(settings)
     a = land(settings, "acme_mx", "interactions", "a.csv", "interaction_id\nx1\n")
     land(settings, "acme_mx", "surveys", "b.csv", "survey_id\ns1\n")
-    with dg.build_sensor_context(resources=defs.resources) as context:
-        first = sensor(context)
-        assert len(first) == 2
-        assert {r.run_config["ops"]["landed_files"]["config"]["paths"][0] for r in first} >= {str(a)}
-        assert len({r.run_key for r in first}) == 2
-        cursor = context.cursor
-    with dg.build_sensor_context(resources=defs.resources, cursor=cursor) as context:
-        assert isinstance(sensor(context), dg.SkipReason)  # nothing new
-        cursor = context.cursor
+    first = ticks.tick()
+    assert len(first) == 2
+    assert {r.run_config["ops"]["landed_files"]["config"]["paths"][0] for r in first} >= {str(a)}
+    assert len({r.run_key for r in first}) == 2
+    assert isinstance(ticks.tick(), dg.SkipReason)  # nothing new; their runs are waiting
     land(settings, "acme_mx", "interactions", "a_again.csv", "interaction_id\nx1\n")  # same bytes, new name
     c = land(settings, "acme_mx", "interactions", "c.csv", "interaction_id\nx2\n")
-    with dg.build_sensor_context(resources=defs.resources, cursor=cursor) as context:
-        third = sensor(context)
-    assert [r.run_config["ops"]["landed_files"]["config"]["paths"] for r in third] == [[str(c)]]
+    assert _requested_paths(ticks.tick()) == [[str(c)]]
 
+
+def test_a_file_whose_run_ended_without_recording_it_is_requested_again_up_to_three_runs(settings, validate):
+    """A run killed with the UI, cancelled, or failed before the file's transaction leaves the
+    file out of the manifest: the sensor asks again (new run key), three runs in all."""
+    a = land(settings, "acme_mx", "interactions", "a.csv", interactions(2))
+    ticks = SensorTicks(settings)
+    (first,) = ticks.tick()
+    sha = first.tags["bpo/sha256"]
+    assert first.run_key == sha
+    ticks.instance.add_run(dg.DagsterRun(job_name=PIPELINE_JOB, status=dg.DagsterRunStatus.STARTED))
+    assert "in progress" in ticks.tick().skip_message  # never reads the warehouse during a run
+    for run in ticks.instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+        ticks.instance.report_run_failed(run)
+    ticks.end_waiting_runs()
+    (second,) = ticks.tick()
+    assert (second.run_key, second.tags["bpo/attempt"]) == (f"{sha}#2", "2")
+    assert _requested_paths([second]) == [[str(a)]]
+    assert isinstance(ticks.tick(), dg.SkipReason)  # its run is waiting: nothing more
+    ticks.end_waiting_runs()
+    (third,) = ticks.tick()
+    assert third.run_key == f"{sha}#3"
+    ticks.end_waiting_runs()
+    assert isinstance(ticks.tick(), dg.SkipReason)  # three runs: left pending for `bpo run`
+    assert len(ticks.runs(sha)) == 3
+
+    # a file whose run recorded it is never asked for again
+    b = land(settings, "acme_mx", "interactions", "b.csv", interactions(2))
+    (request,) = ticks.tick()
+    assert _requested_paths([request]) == [[str(b)]]
+    ingest(settings, validate, [b])  # what its run does
+    ticks.end_waiting_runs()
+    assert isinstance(ticks.tick(), dg.SkipReason)
+    assert isinstance(ticks.tick(), dg.SkipReason)
+    assert json.loads(ticks.cursor)["unconfirmed"] == {}
+
+
+def test_a_bpo_run_killed_mid_run_does_not_hold_the_sensor_for_ever(settings):
+    import socket
+
+    from orchestration.instance import BPO_RUN_TAGS
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    ticks = SensorTicks(settings)
+    killed = ticks.instance.add_run(dg.DagsterRun(
+        job_name=PIPELINE_JOB, status=dg.DagsterRunStatus.STARTED,
+        tags={**BPO_RUN_TAGS, "bpo/host": socket.gethostname(), "bpo/pid": done.stdout.strip()}))
+    path = land(settings, "acme_mx", "interactions", "a.csv", interactions(2))
+    assert isinstance(ticks.tick(), dg.SkipReason)
+    assert ticks.instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert _requested_paths(ticks.tick()) == [[str(path)]]
 
 
 def test_dagster_loads_the_code_location_from_the_project_root():
@@ -72,11 +151,6 @@ def test_dagster_loads_the_code_location_from_the_project_root():
     assert "All code locations passed validation" in proc.stdout + proc.stderr
 
 
-def _requested_paths(result) -> list[list[str]]:
-    assert not isinstance(result, dg.SkipReason), result.skip_message
-    return [r.run_config["ops"]["landed_files"]["config"]["paths"] for r in result]
-
-
 def test_a_restarted_sensor_requests_nothing_for_files_already_processed(settings, validate):
     """After a restart with no cursor (a new Dagster home, or a bare `dg dev`), the load manifest
     still says which files were loaded or quarantined: only the file landed since is requested."""
@@ -86,13 +160,9 @@ def test_a_restarted_sensor_requests_nothing_for_files_already_processed(setting
     land(settings, "acme_mx", "interactions", "good_again.csv", (settings.landing / "acme_mx/interactions/good.csv")
          .read_bytes())  # the same bytes, re-sent under another name: nothing to load
     new = land(settings, "acme_mx", "surveys", "new.csv", SURVEYS)
-    defs = build_definitions(settings)
-    sensor = defs.resolve_sensor_def("landing_zone_sensor")
-    with dg.build_sensor_context(resources=defs.resources) as context:  # no cursor: as after a restart
-        assert _requested_paths(sensor(context)) == [[str(new)]]
-        cursor = context.cursor
-    with dg.build_sensor_context(resources=defs.resources, cursor=cursor) as context:
-        assert isinstance(sensor(context), dg.SkipReason)
+    ticks = SensorTicks(settings)  # a new instance, no cursor: as after a restart
+    assert _requested_paths(ticks.tick()) == [[str(new)]]
+    assert isinstance(ticks.tick(), dg.SkipReason)
 
 
 def test_the_sensor_never_waits_for_a_warehouse_being_written(settings, monkeypatch):
@@ -105,8 +175,7 @@ def test_the_sensor_never_waits_for_a_warehouse_being_written(settings, monkeypa
         [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('locked', flush=True);"
                                " sys.stdin.read()", str(settings.warehouse)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    defs = build_definitions(settings)
-    sensor = defs.resolve_sensor_def("landing_zone_sensor")
+    ticks = SensorTicks(settings)
     try:
         assert holder.stdout.readline().strip() == "locked"
 
@@ -115,13 +184,11 @@ def test_the_sensor_never_waits_for_a_warehouse_being_written(settings, monkeypa
 
         with monkeypatch.context() as patch:
             patch.setattr("ingestion.warehouse.time.sleep", waited)
-            with dg.build_sensor_context(resources=defs.resources) as context:
-                result = sensor(context)
-                assert context.cursor is None
+            result = ticks.tick()
+        assert ticks.cursor is None
         assert isinstance(result, dg.SkipReason)
         assert "being written" in result.skip_message
     finally:
         holder.stdin.close()
         holder.wait()
-    with dg.build_sensor_context(resources=defs.resources) as context:
-        assert _requested_paths(sensor(context)) == [[str(path)]]
+    assert _requested_paths(ticks.tick()) == [[str(path)]]
