@@ -133,7 +133,8 @@ def run_alert_facts(instance: dg.DagsterInstance, run_id: str) -> tuple[list[dic
     return results, checks
 
 
-def _send_run_alerts(context: dg.RunStatusSensorContext, warehouse: WarehouseResource, *, published: bool):
+def _send_run_alerts(context: dg.RunStatusSensorContext, warehouse: WarehouseResource, *, published: bool,
+                     run_error: str | None = None):
     targets = AlertTargets.from_env()
     if not targets.configured:
         return dg.SkipReason(f"no alert target: set {WEBHOOK_ENV} or {COMMAND_ENV}")
@@ -142,13 +143,14 @@ def _send_run_alerts(context: dg.RunStatusSensorContext, warehouse: WarehouseRes
     s = warehouse.settings
     # AlertDeliveryError fails the tick: the cursor stays on this run and the next tick tries again
     payload = send_alerts(source="dagster", warehouse=s.warehouse, published=s.published_path if published else None,
-                          results=results, failed_checks=checks, run_id=run_id, targets=targets)
+                          results=results, failed_checks=checks, run_id=run_id, run_error=run_error,
+                          targets=targets)
     return dg.SkipReason("nothing to alert") if payload is None else None
 
 
 def build_alert_sensors(job: dg.UnresolvedAssetJobDefinition) -> list[dg.SensorDefinition]:
-    """Alert hooks (serving/alerts.py): quarantined files, failed checks and new missed SLAs of each
-    finished run of the pipeline started here (a `bpo run` sends its own at its end)."""
+    """Alert hooks (serving/alerts.py): failed runs, quarantined files, failed checks and new missed
+    SLAs of each finished run of the pipeline started here (a `bpo run` sends its own at its end)."""
 
     @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[job],
                           default_status=dg.DefaultSensorStatus.RUNNING)
@@ -158,7 +160,8 @@ def build_alert_sensors(job: dg.UnresolvedAssetJobDefinition) -> list[dg.SensorD
 
     @dg.run_failure_sensor(monitored_jobs=[job], default_status=dg.DefaultSensorStatus.RUNNING)
     def alert_after_failure(context: dg.RunFailureSensorContext, warehouse: WarehouseResource):
-        """Alert quarantines and failed checks of a failed run (nothing was published)."""
-        return _send_run_alerts(context, warehouse, published=False)
+        """Alert the failure, with the quarantines and failed checks of the run (it published nothing)."""
+        error = (context.failure_event.message or "the run failed").strip().splitlines()
+        return _send_run_alerts(context, warehouse, published=False, run_error=error[0] if error else None)
 
     return [alert_after_success, alert_after_failure]

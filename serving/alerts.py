@@ -6,6 +6,7 @@ Configured by the environment; with neither set, nothing is sent:
 - ``BPO_ALERT_COMMAND``: a shell command; the payload is written to its standard input.
 
 An alert lists, for one run:
+- ``run_error``: why the run failed, when it did (its files were still committed one by one);
 - ``files``: landed files quarantined (a failed Great Expectations check is one of these) or
   failed, each with its vendor, feed and reason;
 - ``failed_checks``: other failed asset checks (dbt tests), with their severity;
@@ -119,15 +120,18 @@ def _remember_alerted(path: Path, keys: Iterable[str]) -> None:
 
 
 def build_payload(*, source: str, files: list[dict], failed_checks: list[dict], slas: list[dict],
-                  warehouse: Path | None = None, run_id: str | None = None) -> dict | None:
+                  warehouse: Path | None = None, run_id: str | None = None,
+                  run_error: str | None = None) -> dict | None:
     """The JSON document sent, or None when there is nothing to alert."""
-    if not (files or failed_checks or slas):
+    if not (files or failed_checks or slas or run_error):
         return None
-    counts = [(len(files), "file quarantined or failed", "files quarantined or failed"),
+    counts = [(1 if run_error else 0, "failed run", "failed runs"),
+              (len(files), "file quarantined or failed", "files quarantined or failed"),
               (len(failed_checks), "failed check", "failed checks"),
               (len(slas), "new missed SLA", "new missed SLAs")]
     summary = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts if n)
     lines = [f"bpo-warehouse ({source}): {summary}"]
+    lines += [f"- the run failed: {run_error}"] if run_error else []
     lines += [f"- {f['status']}: {f['vendor_id'] or '?'}/{f['feed'] or '?'} {Path(str(f['file'])).name}: {f['reason']}"
               for f in files]
     lines += [f"- check {c.get('asset')} {c.get('check')} failed ({c.get('severity')}): {c.get('description') or ''}"
@@ -142,6 +146,7 @@ def build_payload(*, source: str, files: list[dict], failed_checks: list[dict], 
         "run_id": run_id,
         "warehouse": str(warehouse) if warehouse else None,
         "sent_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "run_error": run_error,
         "files": files,
         "failed_checks": failed_checks,
         "missed_slas": slas,
@@ -199,7 +204,7 @@ def _safe_url(url: str) -> str:
 
 def send_alerts(*, source: str, warehouse: Path, published: Path | None, results: Iterable[Mapping[str, Any]] = (),
                 failed_checks: Iterable[Mapping[str, Any]] = (), run_id: str | None = None,
-                targets: AlertTargets | None = None) -> dict | None:
+                run_error: str | None = None, targets: AlertTargets | None = None) -> dict | None:
     """Alert what this run left for a person; return the payload sent, or None (nothing to say, or no target).
 
     published: the published copy to read missed SLAs from; None = skip SLAs (the run published nothing).
@@ -212,7 +217,7 @@ def send_alerts(*, source: str, warehouse: Path, published: Path | None, results
     already = _read_alerted(state)
     slas = [s for s in missed_slas(published) if sla_key(s) not in already] if published is not None else []
     payload = build_payload(source=source, files=file_alerts(results), failed_checks=check_alerts(failed_checks),
-                            slas=slas, warehouse=warehouse, run_id=run_id)
+                            slas=slas, warehouse=warehouse, run_id=run_id, run_error=run_error)
     if payload is None:
         return None
     deliver(payload, targets)
@@ -222,12 +227,13 @@ def send_alerts(*, source: str, warehouse: Path, published: Path | None, results
 
 
 def send_run_alerts(settings, results: Iterable[Mapping[str, Any]], published_path: Path | None, *,
-                    failed_checks: Iterable[Mapping[str, Any]] = ()) -> dict | None:
+                    failed_checks: Iterable[Mapping[str, Any]] = (), run_error: str | None = None) -> dict | None:
     """What `bpo run` calls at its end: the same alerts as the Dagster sensor's, for this run.
 
     settings: the run's `Settings`; results: the ingest results `_execute` returned; published_path:
-    the published copy when the run published, else None. Returns the payload sent, or None.
+    the published copy when the run published, else None; run_error: one line when the run failed.
+    Returns the payload sent, or None (nothing to alert, or no BPO_ALERT_WEBHOOK / BPO_ALERT_COMMAND).
     Raises AlertDeliveryError (one line) when the webhook or the command did not take it.
     """
     return send_alerts(source="bpo run", warehouse=settings.resolved().warehouse, published=published_path,
-                       results=results, failed_checks=failed_checks)
+                       results=results, failed_checks=failed_checks, run_error=run_error)

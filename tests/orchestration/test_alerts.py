@@ -13,8 +13,10 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.assets import contracts
 from orchestration.definitions import build_definitions
 from orchestration.instance import open_instance
+from orchestration.resources import WarehouseResource
 from serving.alerts import AlertDeliveryError, send_run_alerts
 from tests.conftest import land
 from tests.orchestration.test_asset_checks import materialize_ingestion
@@ -182,3 +184,24 @@ def test_the_alert_sensor_posts_the_quarantines_of_a_finished_run(settings, webh
     assert [(f["file"], f"bad.csv: {f['reason']}") for f in body["files"]] == [(str(bad), reason)]
     assert body["failed_checks"] == []  # the failed GX check is the quarantined file, reported once
     assert body["missed_slas"] == []  # nothing published yet
+
+
+def test_the_failure_sensor_alerts_a_failed_run(settings, webhook):
+    (settings.contracts / "acme_mx.yaml").write_text("vendor_id: acme_mx\nversions: not a list\n")
+    with open_instance(settings.warehouse) as instance:
+        result = dg.materialize([contracts], instance=instance, raise_on_error=False,
+                                resources={"warehouse": WarehouseResource.from_settings(settings)})
+        assert not result.success
+        run = instance.get_run_by_id(result.run_id)
+        (failure,) = [r.event_log_entry.dagster_event for r in instance.get_records_for_run(
+            result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE).records]
+        defs = build_definitions(settings)
+        sensor = defs.resolve_sensor_def("alert_after_failure")
+        sensor(dg.build_run_status_sensor_context(sensor_name=sensor.name, dagster_event=failure,
+                                                  dagster_instance=instance, dagster_run=run,
+                                                  resources=defs.resources).for_run_failure())
+    (got,) = webhook.received
+    body = got["json"]
+    assert body["summary"] == "1 failed run" and body["run_id"] == result.run_id
+    assert body["run_error"] == failure.message.strip().splitlines()[0]
+    assert "contracts" in body["run_error"]  # the failed step is named
