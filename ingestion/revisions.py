@@ -14,12 +14,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from ingestion.feeds import FEEDS, stored_columns
 from ingestion.readers import FileRejected
 
-# What makes two loaded invoice lines the same line (everything but the load bookkeeping).
-_LINE_COLUMNS = ("vendor_id", "invoice_id", "revision", "invoice_date", "period_start", "period_end", "currency",
-                 "line_id", "category", "channel", "description", "quantity", "unit", "unit_price", "amount",
-                 "tax_amount", "approval_ref")
+# What makes two loaded invoice lines the same line: every stored column (not the load bookkeeping).
+_LINE_COLUMNS = stored_columns(FEEDS["invoices"])
 
 
 def check_revision_not_loaded(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
@@ -28,7 +27,7 @@ def check_revision_not_loaded(con: duckdb.DuckDBPyConnection, rows: pa.Table) ->
     The check reads the warehouse, so within one batch the second of two files with the same
     revision is refused too: the first one is committed before the second is checked.
     """
-    con.register("incoming_invoice_lines", rows.select(list(_LINE_COLUMNS)))
+    con.register("incoming_invoice_lines", rows.select(_LINE_COLUMNS))
     try:
         clash = con.execute("""
             with incoming as (select distinct vendor_id, invoice_id, revision from incoming_invoice_lines),
