@@ -293,6 +293,8 @@ def pipeline_env(workdir: Path) -> dict[str, str]:
     env.update({"DAGSTER_HOME": str(workdir / "dagster_home"), "PYTHONUNBUFFERED": "1",
                 # step timings are parsed from Dagster's DEBUG events
                 "BPO_LOG_LEVEL": "DEBUG",
+                # the day's files are landed whole just before `bpo run`: no settle interval to wait out
+                "BPO_SETTLE_SECONDS": "0",
                 "BENCH_TIMINGS_OUT": str(workdir / "timings.json")})
     (workdir / "dagster_home").mkdir(parents=True, exist_ok=True)
     return env
