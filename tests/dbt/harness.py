@@ -71,6 +71,15 @@ def dbt_build(warehouse: Path, *args: str) -> subprocess.CompletedProcess:
     return proc
 
 
+def dbt_command(work: Path, *args: str) -> subprocess.CompletedProcess:
+    """Any dbt command on <work>/warehouse.duckdb, with its target and logs in <work>; not checked."""
+    dbt = Path(sys.executable).with_name("dbt")
+    return subprocess.run(
+        [str(dbt), *args, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+        env={**os.environ, "BPO_WAREHOUSE": str(work / "warehouse.duckdb")}, capture_output=True, text=True)
+
+
 def build_marts(tmp_path: Path, tables: dict[str, list[dict]]) -> duckdb.DuckDBPyConnection:
     """Create the raw layer, build every model, return a read-only connection."""
     warehouse = tmp_path / "warehouse.duckdb"

@@ -3,7 +3,8 @@
 The unit tests hold the business rules on hand-worked rows: each finding rule,
 the service-credit rule, the abandon treatments, tier pricing and FX. dbt needs
 the column types of a tested model's inputs, so the project is first built
-empty (`dbt run --empty` on an empty raw layer: every relation, no rows), then
+empty (`dbt run --empty` on an empty raw layer: every relation, no rows;
+fixture empty_dbt_build in conftest.py), then
 `dbt test --select test_type:unit --vars '{unit_tests: true}'` runs them (they
 are disabled otherwise, so that every build does not run them); no data is built.
 
@@ -15,37 +16,15 @@ document a column the model does not have.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
-import pytest
 
-from tests.dbt.harness import DBT_PROJECT, create_raw
-
-
-def _dbt(work: Path, *args: str) -> subprocess.CompletedProcess:
-    dbt = Path(sys.executable).with_name("dbt")
-    return subprocess.run(
-        [str(dbt), *args, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        env={**os.environ, "BPO_WAREHOUSE": str(work / "warehouse.duckdb")}, capture_output=True, text=True)
+from tests.dbt.harness import dbt_command
 
 
-@pytest.fixture(scope="module")
-def empty_build(tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("dbt_unit")
-    create_raw(work / "warehouse.duckdb", {})
-    proc = _dbt(work, "run", "--empty")
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    return work
-
-
-def test_unit_tests_pass(empty_build):
-    proc = _dbt(empty_build, "test", "--select", "test_type:unit", "--vars", "{unit_tests: true}")
-    results = [r for r in json.loads((empty_build / "target" / "run_results.json").read_text())["results"]
+def test_unit_tests_pass(empty_dbt_build):
+    proc = dbt_command(empty_dbt_build, "test", "--select", "test_type:unit", "--vars", "{unit_tests: true}")
+    results = [r for r in json.loads((empty_dbt_build / "target" / "run_results.json").read_text())["results"]
                if r["unique_id"].startswith("unit_test.")]
     failed = [r["unique_id"] for r in results if r["status"] != "pass"]
     assert proc.returncode == 0 and not failed, f"{failed}\n{proc.stdout[-6000:]}"
@@ -59,9 +38,9 @@ def test_unit_tests_pass(empty_build):
         "int_fx_invoice_rates", "unforeseen_costs"} <= tested
 
 
-def test_every_column_is_documented(empty_build):
-    manifest = json.loads((empty_build / "target" / "manifest.json").read_text())
-    con = duckdb.connect(str(empty_build / "warehouse.duckdb"), read_only=True)
+def test_every_column_is_documented(empty_dbt_build, dbt_manifest):
+    manifest = dbt_manifest
+    con = duckdb.connect(str(empty_dbt_build / "warehouse.duckdb"), read_only=True)
     try:
         actual: dict[str, list[str]] = {}
         for table, column in con.execute(

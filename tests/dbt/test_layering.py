@@ -1,6 +1,6 @@
 """The dbt project's layers run one way: source -> staging -> intermediate -> marts.
 
-Read from the manifest `dbt parse` writes (every ref / source of every model):
+Read from the dbt manifest (every ref / source of every model; conftest.py):
 only staging reads sources, and staging reads nothing else; intermediate models
 read staging and intermediate models, never a mart; marts never read a source.
 The checker is also run on a hand-made manifest holding each kind of breach, so
@@ -9,15 +9,7 @@ a checker that reports nothing cannot pass.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-
-import pytest
-
-from tests.dbt.harness import DBT_PROJECT
 
 LAYERS = ("staging", "intermediate", "marts")
 
@@ -51,22 +43,10 @@ def layering_violations(manifest: dict) -> list[str]:
     return problems
 
 
-@pytest.fixture(scope="module")
-def manifest(tmp_path_factory) -> dict:
-    work = tmp_path_factory.mktemp("dbt_parse")
-    dbt = Path(sys.executable).with_name("dbt")
-    proc = subprocess.run(
-        [str(dbt), "parse", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet"],
-        env={**os.environ, "BPO_WAREHOUSE": str(work / "warehouse.duckdb")}, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    return json.loads((work / "target" / "manifest.json").read_text())
-
-
-def test_every_model_reads_one_way(manifest):
-    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+def test_every_model_reads_one_way(dbt_manifest):
+    models = [n for n in dbt_manifest["nodes"].values() if n["resource_type"] == "model"]
     assert len(models) > 40  # the real project, not an empty parse
-    assert layering_violations(manifest) == []
+    assert layering_violations(dbt_manifest) == []
 
 
 def _model(layer: str, name: str, *parents: str) -> tuple[str, dict]:
