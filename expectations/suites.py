@@ -17,7 +17,9 @@ What is checked, per feed (see docs/interfaces.md, "Canonical feeds"):
   non-nullable columns are not null; `allowed` enums (nulls allowed when the
   column is nullable); `min_value` / `max_value`; `unique_key` unique within
   the file (compound keys with `ExpectCompoundColumnsToBeUnique`);
-  `ordered_pairs` a >= b, ignoring rows where either side is null;
+  `ordered_pairs` a >= b and `strict_pairs` a > b (agent_time: ended_at >
+  started_at, so a zero-length interval fails), ignoring rows where either
+  side is null;
 * `vendor_id` (vendor-scoped feeds) equals the vendor folder the file landed
   in, given at validation time through the suite parameter
   `expected_vendor_ids`. A null vendor_id claims no vendor and is not a
@@ -40,6 +42,11 @@ What is checked, per feed (see docs/interfaces.md, "Canonical feeds"):
     amount <= 0; tax_amount >= 0;
   - fx_rates: currency is three upper-case letters; rate_to_reporting > 0
     (strict, see `STRICT_MIN`).
+  - agent_time, self_service, qa_evaluations need no named check: their
+    rules all come from the declarations (qa: 0 <= score <= max_score is
+    `min_value` 0 plus the pair max_score >= score; max_score > 0 is
+    `STRICT_MIN`). Whether an agent_time state is in the contract is checked
+    by the loader, before validation (it needs the contract).
 """
 
 from __future__ import annotations
@@ -66,7 +73,8 @@ DATE_HEADROOM = dt.timedelta(days=366)
 CURRENCY_REGEX = r"^[A-Z]{3}$"
 
 # Columns whose declared min_value is exclusive (value must be > min).
-STRICT_MIN: dict[str, frozenset[str]] = {"fx_rates": frozenset({"rate_to_reporting"})}
+STRICT_MIN: dict[str, frozenset[str]] = {"fx_rates": frozenset({"rate_to_reporting"}),
+                                         "qa_evaluations": frozenset({"max_score"})}
 
 # A neutral row condition in disjunctive normal form: OR over AND-groups of
 # (column, operator, value) with operator in == != < <= > >= is_null not_null.
@@ -124,6 +132,15 @@ def _fmt_bound(value: Any) -> str:
 
 
 # --- generic rules from the declarations -------------------------------------
+
+
+def _pair_problem(feed: Feed, a: str, b: str, strict: bool) -> str:
+    """"ended_at is before started_at" (times) / "score is above max_score" (numbers); strict pairs
+    also fail on equal values, so they say "not after" / "not greater than"."""
+    in_time = feed.column(a).type in ("timestamp", "date")
+    if strict:
+        return f"{a} is not after {b}" if in_time else f"{a} is not greater than {b}"
+    return f"{a} is before {b}" if in_time else f"{b} is above {a}"
 
 
 def stored_name(c: Column) -> str | None:
@@ -250,13 +267,14 @@ def _generic_rules(feed: Feed) -> list[Rule]:
             )
         )
 
-    for a, b in feed.ordered_pairs:
+    pairs = [(a, b, False) for a, b in feed.ordered_pairs] + [(a, b, True) for a, b in feed.strict_pairs]
+    for a, b, strict in pairs:
         rules.append(
             Rule(
-                f"order:{a}>={b}",
+                f"order:{a}>{b}" if strict else f"order:{a}>={b}",
                 "ExpectColumnPairValuesAToBeGreaterThanB",
-                {"column_A": a, "column_B": b, "or_equal": True, "ignore_row_if": "either_value_is_missing"},
-                f"{a} is before {b}",
+                {"column_A": a, "column_B": b, "or_equal": not strict, "ignore_row_if": "either_value_is_missing"},
+                _pair_problem(feed, a, b, strict),
                 (a, b),
             )
         )

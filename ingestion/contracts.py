@@ -18,9 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ingestion.feeds import CHANNELS, INVOICE_UNITS
+from ingestion.feeds import CHANNELS, EVALUATOR_SIDES, INVOICE_UNITS, SELF_SERVICE_CHANNELS
 
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]  # same values as the feeds
+SelfServiceChannel = Literal[SELF_SERVICE_CHANNELS]  # type: ignore[valid-type]
+EvaluatorSide = Literal[EVALUATOR_SIDES]  # type: ignore[valid-type]
 Metric = Literal[
     "service_level",
     "asa_seconds",
@@ -33,7 +35,19 @@ Metric = Literal[
     "esat_top2box",
     "enps",
     "fcr_rate",
+    "qa_score",
+    "qa_auto_fail_rate",
+    "qa_calibration_gap",
+    "containment_rate",
 ]
+# SLA metrics measured on QA evaluations, and those of them one evaluator side may be asked for
+# (the calibration gap compares the two sides, so it takes none).
+QA_METRICS = ("qa_score", "qa_auto_fail_rate", "qa_calibration_gap")
+QA_METRICS_BY_SIDE = ("qa_score", "qa_auto_fail_rate")
+WORK_CLASSES = ("productive", "training", "paid_other", "unpaid")  # paid = the first three
+WorkClass = Literal[WORK_CLASSES]  # type: ignore[valid-type]
+# Categories priced per self-service session: their channel (if any) is ivr, bot or web.
+SELF_SERVICE_CATEGORIES = ("contained_sessions",)
 AbandonTreatment = Literal["exclude_short", "exclude_all", "count_against", "count_for_within"]
 
 VENDOR_ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
@@ -52,7 +66,7 @@ class Tier(_Strict):
 
 class PricingItem(_Strict):
     category: str = Field(min_length=1)
-    channel: Channel | None = None
+    channel: Channel | SelfServiceChannel | None = None
     unit: Literal[INVOICE_UNITS] | None = None  # type: ignore[valid-type]
     rate: Decimal | None = Field(default=None, ge=0)
     tiers: list[Tier] | None = None
@@ -62,6 +76,13 @@ class PricingItem(_Strict):
 
     @model_validator(mode="after")
     def _one_price(self) -> PricingItem:
+        self_service = self.category in SELF_SERVICE_CATEGORIES
+        if self.channel in SELF_SERVICE_CHANNELS and not self_service:
+            raise ValueError(f"channel {self.channel!r} is a self-service channel: only "
+                             f"{', '.join(SELF_SERVICE_CATEGORIES)} is priced per self-service channel")
+        if self_service and self.channel in CHANNELS:
+            raise ValueError(f"{self.category} is priced per self-service channel (ivr, bot or web), "
+                             f"not {self.channel!r}")
         if self.passthrough:
             if self.rate is not None or self.tiers:
                 raise ValueError("a pass-through category is billed at cost: give no rate or tiers")
@@ -83,7 +104,7 @@ class PricingItem(_Strict):
 
 class SlaLine(_Strict):
     metric: Metric
-    channel: Channel | None = None
+    channel: Channel | SelfServiceChannel | None = None
     queue: str | None = None
     target: Decimal
     threshold_seconds: int | None = Field(default=None, ge=0)
@@ -91,17 +112,50 @@ class SlaLine(_Strict):
     abandons: AbandonTreatment | None = None
     repeat_window_days: int | None = Field(default=None, ge=1)
     credit_pct: Decimal = Field(default=Decimal(0), ge=0, le=1)
+    evaluator_side: EvaluatorSide | None = None  # QA metrics: whose evaluations count; None = both
 
     @model_validator(mode="after")
     def _service_level_needs_threshold(self) -> SlaLine:
         if self.metric == "service_level" and self.threshold_seconds is None:
             raise ValueError("a service_level SLA needs `threshold_seconds`")
+        if self.metric == "containment_rate" and self.channel in CHANNELS:
+            raise ValueError(f"containment_rate is measured on self-service sessions: its channel is ivr, bot "
+                             f"or web (or none), not {self.channel!r}")
+        if self.metric != "containment_rate" and self.channel in SELF_SERVICE_CHANNELS:
+            raise ValueError(f"channel {self.channel!r} is a self-service channel: only containment_rate "
+                             "is measured on one")
+        if self.evaluator_side is not None and self.metric not in QA_METRICS_BY_SIDE:
+            raise ValueError(f"`evaluator_side` applies to {' and '.join(QA_METRICS_BY_SIDE)} only"
+                             + (" (the calibration gap compares both sides)"
+                                if self.metric == "qa_calibration_gap" else ""))
         return self
 
 
 class Tolerance(_Strict):
     quantity_pct: Decimal = Field(default=Decimal("0.02"), ge=0)
     amount_abs: Decimal = Field(default=Decimal("1.00"), ge=0)
+
+
+NOT_A_NAME = "is read by YAML as a boolean or a number, not a name: quote it (e.g. 'off': unpaid)"
+
+
+class WorkedTime(_Strict):
+    """How agent_time counts against hour- and FTE-priced lines."""
+
+    states: dict[str, WorkClass] = Field(min_length=1)  # the vendor's state name -> class
+    fte_hours_per_month: Decimal | None = Field(default=None, gt=0)  # paid hours in one fte_month
+
+    @field_validator("states", mode="before")
+    @classmethod
+    def _state_names_are_text(cls, v: Any) -> Any:
+        # YAML 1.1 reads an unquoted `on`, `off`, `yes`, `no` or a number as a boolean / number, not a name
+        if isinstance(v, dict):
+            for key in v:
+                if not isinstance(key, str):
+                    raise ValueError(f"state {key!r} {NOT_A_NAME}")
+                if not key.strip() or key != key.strip():
+                    raise ValueError(f"state {key!r}: a state name has no surrounding spaces and is not empty")
+        return v
 
 
 class ContractVersion(_Strict):
@@ -113,6 +167,7 @@ class ContractVersion(_Strict):
     sla: list[SlaLine] = Field(default_factory=list)
     service_credit_cap_pct: Decimal | None = Field(default=None, ge=0, le=1)
     tolerance: Tolerance = Field(default_factory=Tolerance)
+    worked_time: WorkedTime | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> ContractVersion:
@@ -124,6 +179,10 @@ class ContractVersion(_Strict):
             if key in seen:
                 raise ValueError(f"category {item.category!r} channel {item.channel!r} is priced twice")
             seen.add(key)
+        if (self.worked_time is not None and self.worked_time.fte_hours_per_month is None
+                and any(p.category == "fte_months" for p in self.pricing)):
+            raise ValueError("this version prices fte_months: give `worked_time.fte_hours_per_month` "
+                             "(the paid hours of one fte_month), or its FTE lines cannot be checked")
         return self
 
 
@@ -230,6 +289,38 @@ def _unconstructible_scalar(path: Path, root: yaml.Node | None) -> str:
     return f"{path}: a value cannot be read (not a valid date?)"
 
 
+def _key_problems(path: Path, root: yaml.Node | None) -> list[str]:
+    """One error per key given twice in a mapping, and per worked_time state YAML does not read as text.
+
+    PyYAML keeps the last of duplicate keys without a word, so a state listed twice with two classes would
+    silently take the second; and `off: unpaid` is the key False. Both are found on the composed nodes,
+    which know each key's line."""
+    errors: list[str] = []
+    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, ())] if root is not None else []
+    while stack:
+        node, loc = stack.pop(0)
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, yaml.Node] = {}
+            states = loc[-2:] == ("worked_time", "states")
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
+                    continue
+                where = _field_path(loc)
+                if states and key.tag != "tag:yaml.org,2002:str":  # `off:` is False, `1:` is 1
+                    errors.append(f"{path}, line {key.start_mark.line + 1}: {where}: state {key.value!r} {NOT_A_NAME}")
+                if key.value in first:
+                    what = f"state {key.value!r} is listed twice" if states else f"key {key.value!r} is given twice"
+                    errors.append(f"{path}, line {key.start_mark.line + 1}: {where}: {what} "
+                                  f"(first on line {first[key.value].start_mark.line + 1}); YAML would keep "
+                                  "only the last one")
+                else:
+                    first[key.value] = key
+            stack.extend((value, (*loc, key.value)) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*loc, n)) for n, item in enumerate(node.value))
+    return errors
+
+
 def load_contract(path: Path) -> Contract:
     text = path.read_text(encoding="utf-8")
     try:
@@ -243,16 +334,24 @@ def load_contract(path: Path) -> Contract:
         raise ContractError(_unconstructible_scalar(path, node)) from None
     if not isinstance(data, dict):
         raise ContractError(f"{path}: a contract must be a YAML mapping (vendor_id, name, ...)")
+    key_problems = _key_problems(path, node)
     try:
         contract = Contract.model_validate(data)
     except ValidationError as exc:
-        lines = []
+        lines = list(key_problems)
         for err in exc.errors():
+            if NOT_A_NAME in err["msg"] and key_problems:
+                continue  # already reported on the key's own line by _key_problems
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
             line = _line_of(node, loc)
             msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "literal_error" and loc[-3:-1] == ("worked_time", "states"):
+                msg = (f"unknown class {err['input']!r} for state {loc[-1]!r}; expected "
+                       f"{', '.join(WORK_CLASSES[:-1])} or {WORK_CLASSES[-1]}")
             lines.append(f"{path}, line {line}: {_field_path(loc)}: {msg}")
         raise ContractError("\n".join(lines)) from None
+    if key_problems:
+        raise ContractError("\n".join(key_problems))
     expected = path.name.removesuffix(".yaml").removesuffix(".yml")
     if contract.vendor_id != expected:
         raise ContractError(
@@ -286,6 +385,7 @@ def contract_rows(contracts: dict[str, Contract], directory: Path) -> dict[str, 
         "contract_pricing": [],
         "contract_pricing_tiers": [],
         "contract_sla": [],
+        "contract_worked_time_states": [],
     }
     for vendor_id, c in sorted(contracts.items()):
         path = next(p for p in (directory / f"{vendor_id}.yaml", directory / f"{vendor_id}.yml") if p.exists())
@@ -299,8 +399,12 @@ def contract_rows(contracts: dict[str, Contract], directory: Path) -> dict[str, 
                 dict(vendor_id=vendor_id, version_id=vid, effective_from=v.effective_from,
                      effective_to=v.effective_to, minimum_monthly_commitment=v.minimum_monthly_commitment,
                      monthly_cost_base=v.monthly_cost_base, service_credit_cap_pct=v.service_credit_cap_pct,
-                     tolerance_quantity_pct=v.tolerance.quantity_pct, tolerance_amount_abs=v.tolerance.amount_abs)
+                     tolerance_quantity_pct=v.tolerance.quantity_pct, tolerance_amount_abs=v.tolerance.amount_abs,
+                     fte_hours_per_month=v.worked_time.fte_hours_per_month if v.worked_time else None)
             )
+            for state, work_class in (v.worked_time.states.items() if v.worked_time else ()):
+                rows["contract_worked_time_states"].append(
+                    dict(vendor_id=vendor_id, version_id=vid, state=state, work_class=work_class))
             for n, p in enumerate(v.pricing, start=1):
                 rows["contract_pricing"].append(
                     dict(vendor_id=vendor_id, version_id=vid, pricing_line=n, category=p.category,
@@ -320,7 +424,8 @@ def contract_rows(contracts: dict[str, Contract], directory: Path) -> dict[str, 
                     dict(vendor_id=vendor_id, version_id=vid, sla_line=n, metric=s.metric, channel=s.channel,
                          queue=s.queue, target=s.target, threshold_seconds=s.threshold_seconds,
                          short_abandon_seconds=s.short_abandon_seconds, abandons=s.abandons,
-                         repeat_window_days=s.repeat_window_days, credit_pct=s.credit_pct)
+                         repeat_window_days=s.repeat_window_days, credit_pct=s.credit_pct,
+                         evaluator_side=s.evaluator_side)
                 )
     return rows
 

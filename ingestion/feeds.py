@@ -19,7 +19,13 @@ STORED_INT_RANGE = (-(2**31), 2**31 - 1)
 STORED_DECIMALS = {"decimal": (18, 4), "rate": (18, 8)}  # (precision, scale)
 
 CHANNELS = ("voice", "chat", "email")
-INVOICE_UNITS = ("contact", "minute", "hour", "fte_month", "each")
+SELF_SERVICE_CHANNELS = ("ivr", "bot", "web")
+# An invoice line (and a contract pricing line) may name a self-service channel: contained_sessions are
+# priced per IVR, bot or web session.
+INVOICE_CHANNELS = CHANNELS + SELF_SERVICE_CHANNELS
+INVOICE_UNITS = ("contact", "minute", "hour", "fte_month", "session", "each")
+SELF_SERVICE_OUTCOMES = ("contained", "transferred", "abandoned")
+EVALUATOR_SIDES = ("vendor", "client")
 SHARED_VENDOR = "_shared"
 
 
@@ -36,6 +42,9 @@ class Column:
     # "flag" -> stored only as has_<name> (bool).
     pii: PiiHandling | None = None
     default: object | None = None  # value used when an optional column is absent
+    # True: an empty cell also takes `default` (a QA export leaves auto_fail blank unless it is set);
+    # a value that is present but invalid is still rejected.
+    default_when_empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,8 @@ class Feed:
     unique_key: tuple[str, ...]  # unique within one file
     # (a, b): a >= b whenever both are non-null
     ordered_pairs: tuple[tuple[str, str], ...] = ()
+    # (a, b): a > b strictly whenever both are non-null (a zero-length interval is rejected)
+    strict_pairs: tuple[tuple[str, str], ...] = ()
     vendor_scoped: bool = True  # False for fx_rates (pseudo-vendor _shared)
     extra_checks: tuple[str, ...] = field(default=())
 
@@ -133,7 +144,7 @@ INVOICES = Feed(
         Column("currency", "string", required=True, nullable=False),
         Column("line_id", "string", required=True, nullable=False),
         Column("category", "string", required=True, nullable=False),
-        Column("channel", "string", allowed=CHANNELS),
+        Column("channel", "string", allowed=INVOICE_CHANNELS),
         Column("description", "string"),
         Column("quantity", "decimal"),
         Column("unit", "string", allowed=INVOICE_UNITS),
@@ -158,7 +169,61 @@ FX_RATES = Feed(
     vendor_scoped=False,
 )
 
-FEEDS: dict[str, Feed] = {f.name: f for f in (INTERACTIONS, SURVEYS, AGENT_SURVEYS, INVOICES, FX_RATES)}
+AGENT_TIME = Feed(
+    name="agent_time",
+    table="agent_time",
+    columns=(
+        Column("record_id", "string", required=True, nullable=False),
+        Column("agent_id", "string", required=True, nullable=False),
+        Column("site", "string"),
+        # the vendor's own state name, classified by the contract's worked_time.states (checked by the loader)
+        Column("state", "string", required=True, nullable=False),
+        Column("started_at", "timestamp", required=True, nullable=False),
+        Column("ended_at", "timestamp", required=True, nullable=False),
+    ),
+    unique_key=("record_id",),
+    strict_pairs=(("ended_at", "started_at"),),
+)
+
+SELF_SERVICE = Feed(
+    name="self_service",
+    table="self_service",
+    columns=(
+        Column("session_id", "string", required=True, nullable=False),
+        Column("channel", "string", required=True, nullable=False, allowed=SELF_SERVICE_CHANNELS),
+        Column("started_at", "timestamp", required=True, nullable=False),
+        Column("ended_at", "timestamp", required=True, nullable=False),
+        Column("intent", "string"),
+        Column("outcome", "string", required=True, nullable=False, allowed=SELF_SERVICE_OUTCOMES),
+        Column("interaction_id", "string"),
+        Column("customer_ref", "string", pii="hash"),
+    ),
+    unique_key=("session_id",),
+    # a session may last zero seconds (a caller who hangs up at once): only end before start is wrong
+    ordered_pairs=(("ended_at", "started_at"),),
+)
+
+QA_EVALUATIONS = Feed(
+    name="qa_evaluations",
+    table="qa_evaluations",
+    columns=(
+        Column("evaluation_id", "string", required=True, nullable=False),
+        Column("interaction_id", "string"),
+        Column("agent_id", "string", required=True, nullable=False),
+        Column("evaluated_at", "timestamp", required=True, nullable=False),
+        Column("evaluator_side", "string", required=True, nullable=False, allowed=EVALUATOR_SIDES),
+        Column("form", "string"),
+        Column("score", "decimal", required=True, nullable=False, min_value=0),
+        Column("max_score", "decimal", required=True, nullable=False, min_value=0),  # > 0: STRICT_MIN in suites
+        Column("auto_fail", "bool", nullable=False, default=False, default_when_empty=True),
+        Column("calibration", "bool", nullable=False, default=False, default_when_empty=True),
+    ),
+    unique_key=("evaluation_id",),
+    ordered_pairs=(("max_score", "score"),),
+)
+
+FEEDS: dict[str, Feed] = {f.name: f for f in (INTERACTIONS, SURVEYS, AGENT_SURVEYS, INVOICES, FX_RATES, AGENT_TIME,
+                                              SELF_SERVICE, QA_EVALUATIONS)}
 
 
 def stored_columns(feed: Feed) -> list[str]:

@@ -303,6 +303,8 @@ def _check_layout_and_contract(landed: LandedFile, contracts: dict[str, Contract
 
 def _check_against_contract(frame: pl.DataFrame, feed: Feed, landed: LandedFile,
                             contracts: dict[str, Contract]) -> None:
+    if feed.name == "agent_time":
+        _check_worked_time_states(frame, landed.vendor_id, contracts[landed.vendor_id])
     if feed.name != "invoices":
         return
     contract = contracts[landed.vendor_id]
@@ -313,6 +315,62 @@ def _check_against_contract(frame: pl.DataFrame, feed: Feed, landed: LandedFile,
         raise FileRejected(
             f"invoice currency {', '.join(map(str, other))} differs from the contract currency {contract.currency}"
         )
+
+
+SHOWN_ROWS = 10  # row numbers named in a reason; the rest are counted
+
+
+def _rows_text(rows: list[int]) -> str:
+    shown = ", ".join(str(r) for r in rows[:SHOWN_ROWS])
+    more = f" and {len(rows) - SHOWN_ROWS:,} more" if len(rows) > SHOWN_ROWS else ""
+    return f"row{'s' if len(rows) > 1 else ''} {shown}{more}"
+
+
+def _check_worked_time_states(frame: pl.DataFrame, vendor_id: str, contract: Contract) -> None:
+    """Every agent_time state must be classified by the contract: never guessed (docs/domain.md).
+
+    A row is checked against every contract version that could classify (part of) its interval: those in
+    force on a local day from the first day of its start's month to the day it ends, in the vendor's
+    timezone. That covers the version in force on the interval's own days and the version in force for
+    its months (the one covering the month's first day, the project's month rule). Rows no version
+    covers are not checked (nothing is priced against them). Rows without both timestamps are left to
+    the validation, which rejects them.
+    """
+    edit = (f"contracts/{vendor_id}.yaml (worked_time.states: each state the vendor sends -> productive, "
+            "training, paid_other or unpaid)")
+    if all(v.worked_time is None for v in contract.versions):
+        raise FileRejected(
+            f"the contract of {vendor_id} has no worked_time section, so its agent states cannot be "
+            f"classified: add one to {edit}, then replay the file")
+    tz = contract.timezone
+    started = pl.col("started_at").dt.convert_time_zone(tz)
+    # the last instant inside [started_at, ended_at): an interval ending at local midnight stays in its day
+    ended = pl.max_horizontal(pl.col("ended_at") - pl.duration(microseconds=1), pl.col("started_at"))
+    days = frame.select(
+        "_row_number", "state",
+        started.dt.month_start().dt.date().alias("first_day"),
+        ended.dt.convert_time_zone(tz).dt.date().alias("last_day"),
+    ).drop_nulls(["first_day", "last_day"])
+    without: list[str] = []  # versions the rows fall in that have no worked_time section
+    unknown: dict[str, set[int]] = {}
+    for version in contract.versions:
+        in_force = pl.col("last_day") >= version.effective_from
+        if version.effective_to is not None:
+            in_force &= pl.col("first_day") <= version.effective_to
+        if version.worked_time is None:
+            rows = days.filter(in_force)["_row_number"].sort().to_list()
+            if rows:
+                without.append(f"contract version {contract.version_id(version)} has no worked_time section "
+                               f"but {_rows_text(rows)} fall in it")
+            continue
+        bad = days.filter(in_force & ~pl.col("state").is_in(list(version.worked_time.states)))
+        for state, row in bad.select("state", "_row_number").iter_rows():
+            unknown.setdefault(state, set()).add(row)
+    problems = [f"state {state!r} is not in the contract's worked_time.states ({_rows_text(sorted(rows))})"
+                for state, rows in sorted(unknown.items(), key=lambda item: min(item[1]))]
+    if problems or without:
+        what = "add them" if len(unknown) > 1 or without else "add it"
+        raise FileRejected(f"{'; '.join(problems + without)}: {what} to {edit}, then replay the file")
 
 
 def _write_manifest(con: duckdb.DuckDBPyConnection, landed: LandedFile, load_id: str, status: str, rows: int,

@@ -184,6 +184,11 @@ def normalise(raw: pl.DataFrame, feed: Feed, *, vendor_id: str | None, timezone:
         value_problems += _value_problems(raw, typed, col, timezone)
     if value_problems:
         raise _values_rejected(value_problems)
+    # Only now (an invalid value was rejected above, never defaulted): empty cells that mean the default.
+    fills = [pl.col(c.name).fill_null(_cast_absent(pl.lit(c.default), c.type)) for c in feed.columns
+             if c.default_when_empty and c.default is not None]
+    if fills:
+        typed = typed.with_columns(fills)
 
     # PII: hash, drop or flag; clear text goes no further than this function.
     pii_exprs = []

@@ -108,6 +108,56 @@ CREATE TABLE IF NOT EXISTS raw.fx_rates (
     _loaded_at         TIMESTAMPTZ NOT NULL
 );
 
+-- Worked time: one row per agent state interval; a repeated record_id in a later file is an update
+-- (staging keeps the latest load). `state` is the vendor's own name, classified by the contract's
+-- worked_time.states (a file with a state the contract does not list is quarantined).
+CREATE TABLE IF NOT EXISTS raw.agent_time (
+    vendor_id     VARCHAR NOT NULL,
+    record_id     VARCHAR NOT NULL,
+    agent_id      VARCHAR NOT NULL,
+    site          VARCHAR,
+    state         VARCHAR NOT NULL,
+    started_at    TIMESTAMPTZ NOT NULL,
+    ended_at      TIMESTAMPTZ NOT NULL,       -- > started_at
+    _load_id      VARCHAR NOT NULL,
+    _row_number   BIGINT NOT NULL,
+    _loaded_at    TIMESTAMPTZ NOT NULL
+);
+
+-- Self-service (IVR, bot, web) sessions; a repeated session_id in a later file is an update.
+CREATE TABLE IF NOT EXISTS raw.self_service (
+    vendor_id          VARCHAR NOT NULL,
+    session_id         VARCHAR NOT NULL,
+    channel            VARCHAR NOT NULL,      -- ivr | bot | web
+    started_at         TIMESTAMPTZ NOT NULL,
+    ended_at           TIMESTAMPTZ NOT NULL,  -- >= started_at
+    intent             VARCHAR,
+    outcome            VARCHAR NOT NULL,      -- contained | transferred | abandoned
+    interaction_id     VARCHAR,               -- the interaction it was transferred to
+    customer_ref_hash  VARCHAR,               -- salted sha256 of customer_ref
+    _load_id           VARCHAR NOT NULL,
+    _row_number        BIGINT NOT NULL,
+    _loaded_at         TIMESTAMPTZ NOT NULL
+);
+
+-- Quality evaluations of contacts; a repeated evaluation_id in a later file is an update.
+CREATE TABLE IF NOT EXISTS raw.qa_evaluations (
+    vendor_id       VARCHAR NOT NULL,
+    evaluation_id   VARCHAR NOT NULL,
+    interaction_id  VARCHAR,                  -- may refer to an interaction that arrives later
+    agent_id        VARCHAR NOT NULL,
+    evaluated_at    TIMESTAMPTZ NOT NULL,
+    evaluator_side  VARCHAR NOT NULL,         -- vendor | client
+    form            VARCHAR,
+    score           DECIMAL(18,4) NOT NULL,   -- 0 <= score <= max_score
+    max_score       DECIMAL(18,4) NOT NULL,   -- > 0
+    auto_fail       BOOLEAN NOT NULL,         -- empty in the file = false
+    calibration     BOOLEAN NOT NULL,         -- empty in the file = false
+    _load_id        VARCHAR NOT NULL,
+    _row_number     BIGINT NOT NULL,
+    _loaded_at      TIMESTAMPTZ NOT NULL
+);
+
 -- Contracts: replaced whole (one transaction) from contracts/*.yaml at the start of every run.
 CREATE TABLE IF NOT EXISTS raw.contracts (
     vendor_id     VARCHAR PRIMARY KEY,
@@ -128,7 +178,19 @@ CREATE TABLE IF NOT EXISTS raw.contract_versions (
     monthly_cost_base           DECIMAL(18,4),      -- in-house teams: monthly cost, contract currency
     service_credit_cap_pct      DECIMAL(9,6),
     tolerance_quantity_pct      DECIMAL(9,6) NOT NULL,
-    tolerance_amount_abs        DECIMAL(18,4) NOT NULL
+    tolerance_amount_abs        DECIMAL(18,4) NOT NULL,
+    fte_hours_per_month         DECIMAL(18,4)       -- worked_time.fte_hours_per_month; null = not given
+);
+-- warehouses created before worked time existed
+ALTER TABLE raw.contract_versions ADD COLUMN IF NOT EXISTS fte_hours_per_month DECIMAL(18,4);
+
+-- worked_time.states of each contract version: the vendor's state name -> its class.
+-- A version without a worked_time section has no rows here.
+CREATE TABLE IF NOT EXISTS raw.contract_worked_time_states (
+    vendor_id   VARCHAR NOT NULL,
+    version_id  VARCHAR NOT NULL,
+    state       VARCHAR NOT NULL,            -- exactly as agent_time.state carries it
+    work_class  VARCHAR NOT NULL             -- productive | training | paid_other | unpaid
 );
 
 CREATE TABLE IF NOT EXISTS raw.contract_pricing (
@@ -168,5 +230,7 @@ CREATE TABLE IF NOT EXISTS raw.contract_sla (
     short_abandon_seconds  INTEGER,          -- as written; resolution rule lives in dbt
     abandons               VARCHAR,          -- exclude_short | exclude_all | count_against | count_for_within
     repeat_window_days     INTEGER,
-    credit_pct             DECIMAL(9,6) NOT NULL
+    credit_pct             DECIMAL(9,6) NOT NULL,
+    evaluator_side         VARCHAR           -- QA metrics: vendor | client; null = both
 );
+ALTER TABLE raw.contract_sla ADD COLUMN IF NOT EXISTS evaluator_side VARCHAR;

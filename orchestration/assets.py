@@ -19,7 +19,8 @@ from orchestration.resources import GreatExpectationsResource, WarehouseResource
 from serving.alerts import ALERT_STATUSES, GX_CHECK
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
-CONTRACT_TABLES = ("contracts", "contract_versions", "contract_pricing", "contract_pricing_tiers", "contract_sla")
+CONTRACT_TABLES = ("contracts", "contract_versions", "contract_pricing", "contract_pricing_tiers", "contract_sla",
+                   "contract_worked_time_states")
 RAW_FEED_TABLES = {feed.table: feed.name for feed in FEEDS.values()}
 # dbt from this environment, whether or not the venv is on PATH
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))

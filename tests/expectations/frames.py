@@ -146,12 +146,65 @@ def _fx_rate(i: int) -> dict[str, Any]:
     }
 
 
+_STATES = ("available", "on_contact", "acw", "break", "training", "lunch")
+
+
+def _agent_time(i: int) -> dict[str, Any]:
+    started = ts(1 + i % 20, 8 + i % 9, (i * 7) % 60)
+    return {
+        "vendor_id": VENDOR,
+        "record_id": f"T{i:06d}",
+        "agent_id": f"A{i % 17:03d}",
+        "site": None if i % 5 == 0 else "MTY",
+        "state": _STATES[i % len(_STATES)],
+        "started_at": started,
+        "ended_at": started + dt.timedelta(seconds=1 + i * 97),
+    }
+
+
+def _self_service(i: int) -> dict[str, Any]:
+    started = ts(1 + i % 20, 7 + i % 12, i % 60)
+    outcome = ("contained", "transferred", "abandoned")[i % 3]
+    return {
+        "vendor_id": VENDOR,
+        "session_id": f"SS{i:06d}",
+        "channel": ("ivr", "bot", "web")[i % 3],
+        "started_at": started,
+        "ended_at": started + dt.timedelta(seconds=(i % 4) * 45),  # includes zero-length sessions
+        "intent": None if i % 4 == 0 else "balance",
+        "outcome": outcome,
+        "interaction_id": f"I{i:06d}" if outcome == "transferred" else None,
+        "customer_ref_hash": None if i % 6 == 0 else f"{i * 3:064x}",
+    }
+
+
+def _qa_evaluation(i: int) -> dict[str, Any]:
+    max_score = Decimal(("100", "10", "4.5")[i % 3])
+    return {
+        "vendor_id": VENDOR,
+        "evaluation_id": f"Q{i:05d}",
+        "interaction_id": None if i % 7 == 0 else f"I{i // 2:06d}",
+        "agent_id": f"A{i % 17:03d}",
+        "evaluated_at": ts(4 + i % 20),
+        "evaluator_side": ("vendor", "client")[i % 2],
+        "form": "standard",
+        # edges included: 0 and the maximum itself are valid scores
+        "score": (Decimal(0), max_score, max_score * Decimal("0.75"))[i % 3],
+        "max_score": max_score,
+        "auto_fail": i % 5 == 0,
+        "calibration": i % 4 == 1,
+    }
+
+
 _BUILDERS = {
     "interactions": _interaction,
     "surveys": _survey,
     "agent_surveys": _agent_survey,
     "invoices": _invoice_line,
     "fx_rates": _fx_rate,
+    "agent_time": _agent_time,
+    "self_service": _self_service,
+    "qa_evaluations": _qa_evaluation,
 }
 
 

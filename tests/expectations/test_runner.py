@@ -76,6 +76,9 @@ def test_valid_file_passes(validator, feed):
 
 I = "interactions"
 INV = "invoices"
+AT = "agent_time"
+SS = "self_service"
+QA = "qa_evaluations"
 T0 = F.ts(2)  # a valid timestamp in the sample month
 
 CASES: list[tuple[str, str, Any, str, str | None, int | None, list[int]]] = [
@@ -124,6 +127,27 @@ CASES: list[tuple[str, str, Any, str, str | None, int | None, list[int]]] = [
     ("fx_rates", "currency_code:currency", {3: {"currency": "usd"}}, "expect_column_values_to_match_regex", "currency", 1, [3]),
     ("fx_rates", "unique:rate_date+currency", {5: {"currency": "EUR"}}, "expect_compound_columns_to_be_unique", None, 2, [5, 6]),
     ("fx_rates", "not_null:rate_date", {1: {"rate_date": None}}, "expect_column_values_to_not_be_null", "rate_date", 1, [1]),
+    # agent_time (frames._agent_time: row r starts at ts(r, 7 + r, 7 * (r - 1)) for r <= 9)
+    (AT, "order:ended_at>started_at", {4: {"ended_at": F.ts(4, 11, 21)}, 9: {"ended_at": F.ts(9, 16, 55)}},
+     "expect_column_pair_values_a_to_be_greater_than_b", None, 2, [4, 9]),  # zero length (row 4), end before start (row 9)
+    (AT, "not_null:state", {6: {"state": None}}, "expect_column_values_to_not_be_null", "state", 1, [6]),
+    (AT, "not_null:agent_id", {1: {"agent_id": None}}, "expect_column_values_to_not_be_null", "agent_id", 1, [1]),
+    (AT, "unique:record_id", {10: {"record_id": "T000002"}}, "expect_column_values_to_be_unique", "record_id", 2, [3, 10]),
+    (AT, "plausible:started_at", {2: {"started_at": dt.datetime(1999, 12, 31, 23, tzinfo=F.UTC)}}, "expect_column_values_to_be_between", "started_at", 1, [2]),
+    (AT, "vendor:vendor_id", {5: {"vendor_id": "globex_ph"}}, "expect_column_values_to_be_in_set", "vendor_id", 1, [5]),
+    # self_service (row 7 starts at ts(7, 13, 6))
+    (SS, "in_set:channel", {2: {"channel": "voice"}}, "expect_column_values_to_be_in_set", "channel", 1, [2]),
+    (SS, "in_set:outcome", {3: {"outcome": "resolved"}, 11: {"outcome": "Contained"}}, "expect_column_values_to_be_in_set", "outcome", 2, [3, 11]),
+    (SS, "not_null:outcome", {8: {"outcome": None}}, "expect_column_values_to_not_be_null", "outcome", 1, [8]),
+    (SS, "order:ended_at>=started_at", {7: {"ended_at": F.ts(7, 13, 5, 59)}}, "expect_column_pair_values_a_to_be_greater_than_b", None, 1, [7]),
+    (SS, "unique:session_id", {12: {"session_id": "SS000000"}}, "expect_column_values_to_be_unique", "session_id", 2, [1, 12]),
+    # qa_evaluations (max_score of row r: 100, 10, 4.5 for r = 1, 2, 3 mod 3)
+    (QA, "range:score", {2: {"score": Decimal("-1")}}, "expect_column_values_to_be_between", "score", 1, [2]),
+    (QA, "range:max_score", {3: {"max_score": Decimal(0), "score": Decimal(0)}}, "expect_column_values_to_be_between", "max_score", 1, [3]),
+    (QA, "order:max_score>=score", {5: {"score": Decimal("10.5")}, 7: {"score": Decimal("100.0001")}}, "expect_column_pair_values_a_to_be_greater_than_b", None, 2, [5, 7]),
+    (QA, "in_set:evaluator_side", {4: {"evaluator_side": "both"}}, "expect_column_values_to_be_in_set", "evaluator_side", 1, [4]),
+    (QA, "unique:evaluation_id", {6: {"evaluation_id": "Q00000"}}, "expect_column_values_to_be_unique", "evaluation_id", 2, [1, 6]),
+    (QA, "not_null:auto_fail", {9: {"auto_fail": None}}, "expect_column_values_to_not_be_null", "auto_fail", 1, [9]),
 ]
 
 
@@ -153,6 +177,16 @@ def test_each_rule_fails_with_its_expectation_count_and_rows(validator, feed, ru
         assert f"row {r}:" in text
     if count is not None:
         assert f"in {count:,} of 12 rows" in failure.message
+
+
+def test_new_feed_messages_read_as_plain_english(validator):
+    zero = validate(validator, AT, edited(AT, {4: {"ended_at": F.ts(4, 11, 21)}}))
+    assert zero.failures[0].message == "ended_at is not after started_at in 1 of 12 rows"
+    over = validate(validator, QA, edited(QA, {5: {"score": Decimal("10.5")}}))
+    assert over.failures[0].message == "score is above max_score in 1 of 12 rows"
+    assert "row 5: max_score=10.0000, score=10.5000" in over.to_text()
+    zero_max = validate(validator, QA, edited(QA, {3: {"max_score": Decimal(0), "score": Decimal(0)}}))
+    assert zero_max.failures[0].message == "max_score is not greater than 0 in 1 of 12 rows"
 
 
 def test_message_reads_as_plain_english(validator):

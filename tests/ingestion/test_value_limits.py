@@ -30,7 +30,8 @@ def test_the_declared_limits_are_the_warehouse_column_types():
             if col.type in expected and not col.pii:
                 assert types[(feed.table, col.name)] == expected[col.type], (feed.table, col.name)
                 checked += 1
-    assert checked == 7 + 3 + 3 + 8 + 2  # interactions, surveys, agent_surveys, invoices, fx_rates
+    # interactions, surveys, agent_surveys, invoices, fx_rates, agent_time, self_service, qa_evaluations
+    assert checked == 7 + 3 + 3 + 8 + 2 + 2 + 2 + 3
     assert STORED_INT_RANGE == (-2147483648, 2147483647)  # DuckDB INTEGER is 32-bit signed
 
 
