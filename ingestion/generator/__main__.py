@@ -21,16 +21,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows-per-file", type=int, default=None, help="split a vendor-month's interactions")
     ap.add_argument("--contracts-only", type=Path, default=None, metavar="DIR",
                     help="only write the contracts into DIR (e.g. the repo's contracts/) and exit")
+    ap.add_argument("--evidence", action=argparse.BooleanOptionalAction, default=DEFAULTS["evidence"],
+                    help="add agent_time, self_service and qa_evaluations, the contract sections and invoice lines "
+                         "checked against them, and their ground truth")
     args = ap.parse_args(argv)
     if args.contracts_only is not None:
-        for p in write_contracts(args.contracts_only, args.outsourcers, args.months, args.scale, args.start):
+        for p in write_contracts(args.contracts_only, args.outsourcers, args.months, args.scale, args.start,
+                                 args.evidence):
             print(p)
         return 0
     if args.out is None:
         ap.error("--out is required")
     t0 = time.perf_counter()
     truth = generate(args.out, outsourcers=args.outsourcers, months=args.months, seed=args.seed, scale=args.scale,
-                     start=args.start, rows_per_file=args.rows_per_file)
+                     start=args.start, rows_per_file=args.rows_per_file, evidence=args.evidence)
     dt = time.perf_counter() - t0
     n = sum(truth["counts"]["interactions"].values())
     print(f"wrote {n} interactions, {len(truth['defects'])} injected invoice defects to {args.out} in {dt:.1f}s")

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from .evidence import contract_additions
 from .vendors import VendorProfile
 
 D = Decimal
@@ -62,7 +63,9 @@ def expected_variable_fees(p: VendorProfile, s: Sizing) -> float:
     return fees
 
 
-def build_contract(p: VendorProfile, effective_from: date, s: Sizing) -> dict[str, Any]:
+def build_contract(p: VendorProfile, effective_from: date, s: Sizing, evidence: bool = False) -> dict[str, Any]:
+    """The vendor's contract; `evidence` adds worked_time and the hour/FTE/outcome/self-service pricing and
+    QA/containment SLA lines of evidence.contract_additions() (every version)."""
     version: dict[str, Any] = {"effective_from": effective_from, "effective_to": None}
     if p.kind == "in_house":
         # fully loaded monthly cost of the in-house team, about USD 6.40 per offered contact
@@ -108,6 +111,12 @@ def build_contract(p: VendorProfile, effective_from: date, s: Sizing) -> dict[st
     if p.kind != "in_house":
         version["service_credit_cap_pct"] = p.service_credit_cap_pct
     version["tolerance"] = {"quantity_pct": D("0.02"), "amount_abs": D("1.00")}
+    if evidence:
+        add = contract_additions(p)
+        if "pricing" in version:
+            version["pricing"][-2:-2] = add["pricing"]  # before the pass-through lines
+        version["sla"] += add["sla"]
+        version["worked_time"] = add["worked_time"]
     versions = [version]
     if p.version2:
         # a renegotiated version from the third month: one rate and one SLA target change
@@ -204,4 +213,11 @@ def contract_yaml(c: dict[str, Any]) -> str:
         if "service_credit_cap_pct" in v:
             lines.append(f"    service_credit_cap_pct: {_scalar(v['service_credit_cap_pct'])}")
         lines.append(f"    tolerance: {_flow(v['tolerance'])}")
+        if "worked_time" in v:
+            wt = v["worked_time"]
+            lines.append("    worked_time:")
+            lines.append("      states:")
+            for state, cls in wt["states"].items():
+                lines.append(f"        {_scalar(state)}: {_scalar(cls)}")
+            lines.append(f"      fte_hours_per_month: {_scalar(wt['fte_hours_per_month'])}")
     return "\n".join(lines) + "\n"

@@ -18,7 +18,8 @@ from . import kpis as kpimod
 from .contract_model import Sizing, build_contract, contract_yaml, version_in_force
 from .fx import REPORTING_CURRENCY, FxTable
 from .interactions import MonthRows, frame, generate_month
-from .invoices import (FINDINGS, Bill, Invoice, Observed, audit, bill_fees, clean_invoice, credit_due,
+from .evidence_run import EVIDENCE_SOURCE, VendorEvidence
+from .invoices import (EVIDENCE_CATEGORIES, EVIDENCE_LINES, FINDINGS, Bill, Invoice, Observed, audit, bill_fees, clean_invoice, credit_due,
                        evaluate_defects, inject_defects, invoice_csv, invoice_rows, pilot_invoice)
 from .people import CustomerPool
 from .periods import Month, add_days, allocate, month_list
@@ -26,12 +27,14 @@ from .pricing import money4, round4
 from .surveys import generate_agent_surveys, generate_surveys
 from .vendors import INHOUSE, OUTSOURCERS, VendorProfile, select_vendors
 
-DEFAULTS = {"outsourcers": 3, "months": 3, "seed": 42, "scale": 20000, "start": "2026-01"}
+DEFAULTS = {"outsourcers": 3, "months": 3, "seed": 42, "scale": 20000, "start": "2026-01", "evidence": False}
 
 # stable stream ids (independent of how many vendors are generated)
 _VENDOR_STREAM = {p.vendor_id: i for i, p in enumerate((*OUTSOURCERS, INHOUSE))}
 _PURPOSE = {"customers": 1, "behaviour": 2, "month": 3, "surveys": 4, "esat": 5, "invoice": 6, "defects": 7, "fx": 8,
             "pilot": 9}
+# streams of the evidence feeds (option `evidence`), apart from the ones above so the rest stays the same
+_EV_PURPOSE = {"remap": 20, "shifts": 21, "self_service": 22, "qa": 23, "quirks": 24, "overbill": 25}
 # arrays kept per vendor-month for the SLA ground truth (FCR needs the following month)
 _SLIM = ("channel", "queue", "arrived", "wait", "answered", "talk", "hold", "wrap", "resolved", "cust", "has_ref")
 EXT = {"csv": "csv", "csv.gz": "csv.gz", "parquet": "parquet", "jsonl": "jsonl"}
@@ -61,20 +64,22 @@ def vendor_sizing(vendors: list[VendorProfile], months: list[Month], scale: int)
     return alloc, sizing
 
 
-def contracts_for(outsourcers: int = 3, months: int = 3, scale: int = 20000, start: str = "2026-01") -> dict[str, str]:
+def contracts_for(outsourcers: int = 3, months: int = 3, scale: int = 20000, start: str = "2026-01",
+                  evidence: bool = DEFAULTS["evidence"]) -> dict[str, str]:
     """vendor_id -> contract YAML text (contracts do not depend on the seed)."""
     vendors = select_vendors(outsourcers)
     mlist = month_list(start, months)
     _, sizing = vendor_sizing(vendors, mlist, scale)
-    return {p.vendor_id: contract_yaml(build_contract(p, mlist[0].first, sizing[p.vendor_id])) for p in vendors}
+    return {p.vendor_id: contract_yaml(build_contract(p, mlist[0].first, sizing[p.vendor_id], evidence))
+            for p in vendors}
 
 
 def write_contracts(dest: Path, outsourcers: int = 3, months: int = 3, scale: int = 20000,
-                    start: str = "2026-01") -> list[Path]:
+                    start: str = "2026-01", evidence: bool = DEFAULTS["evidence"]) -> list[Path]:
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     out = []
-    for vid, text in contracts_for(outsourcers, months, scale, start).items():
+    for vid, text in contracts_for(outsourcers, months, scale, start, evidence).items():
         path = dest / f"{vid}.yaml"
         path.write_text(text)
         out.append(path)
@@ -159,7 +164,8 @@ def _write_interactions(p: VendorProfile, rows, pool, folder: Path, month: Month
 
 
 def _vendor_data(p: VendorProfile, vi: int, contract: dict, mlist: list[Month], alloc, sizing, seed: int,
-                 attempt: int, landing: Path, out_dir: Path, rows_per_file: int | None) -> dict[str, Any]:
+                 attempt: int, landing: Path, out_dir: Path, rows_per_file: int | None,
+                 evidence: bool = False) -> dict[str, Any]:
     """Interactions, surveys and agent surveys of one vendor (files written), its KPIs and SLA results.
 
     `attempt` > 0 re-draws the vendor's data (used when an SLA actual lands exactly on its target or an FCR
@@ -177,12 +183,19 @@ def _vendor_data(p: VendorProfile, vi: int, contract: dict, mlist: list[Month], 
               "interaction_files": [], "survey_files": [], "agent_survey_files": [], "invoice_files": []}
     counts = {"interactions": 0, "surveys": 0, "agent_surveys": 0, "invoice_lines": 0}
     slim, sstats_all, observed, kpis, versions = [], [], [], [], []
+    evd = None
+    if evidence:
+        evd = VendorEvidence(p, mlist, n_agents, lambda name, *k: _rng(seed, vs, _EV_PURPOSE[name], *k), landing,
+                             out_dir, ventry, counts, pool, _write_frames, _ts, _set_mtime, EXT[p.interactions_format],
+                             7 * vs0)
     for mi, month in enumerate(mlist):
         version = version_in_force(contract, month.first)
         versions.append(version)
         n = alloc[vi][mi]
         arrive_day = add_days(month.last, 1)
         rows = generate_month(p, month, n, _rng(seed, vs, _PURPOSE["month"], mi), pool, n_agents, wait_factors[mi])
+        if evd is not None:
+            evd.before_write(mi, rows)
         paths = _write_interactions(p, rows, pool, landing / p.vendor_id / "interactions", month, rows_per_file,
                                     _ts(arrive_day, 6, 7 * vs0))
         ventry["interaction_files"] += [pp.relative_to(out_dir).as_posix() for pp in paths]
@@ -216,6 +229,8 @@ def _vendor_data(p: VendorProfile, vi: int, contract: dict, mlist: list[Month], 
             email=int((ans & (ch_ == 2)).sum()),
             email_handle_seconds=int((a["talk"] + a["hold"] + a["wrap"])[ans & (ch_ == 2)].sum()),
         ))
+        if evd is not None:
+            evd.month(mi, month, rows)
         slim.append(MonthRows(p, month, {k: a[k] for k in _SLIM}))
         sstats_all.append(sstats)
         del rows, a
@@ -229,14 +244,23 @@ def _vendor_data(p: VendorProfile, vi: int, contract: dict, mlist: list[Month], 
     sla = []
     for mi, month in enumerate(mlist):
         sla.append(kpimod.sla_results(slim[mi], versions[mi], sstats_all[mi], {w: fcr[w][mi] for w in windows}))
+    ev_truth = evd.finish(versions, sla) if evd is not None else None
+    if evd is not None:
+        observed = [Observed(o.voice, o.chat, o.email, o.email_handle_seconds, evd.observed(mi))
+                    for mi, o in enumerate(observed)]
     ties = edges + sum(s.pop("at_target") for month_sla in sla for s in month_sla)
     return {"ventry": ventry, "counts": counts, "observed": observed, "kpis": kpis, "sla": sla, "ties": ties,
-            "versions": versions}
+            "versions": versions, "evidence": ev_truth}
 
 
 def generate(out_dir: Path, outsourcers: int = 3, months: int = 3, seed: int = 42, scale: int = 20000,
-             start: str = "2026-01", rows_per_file: int | None = None) -> dict[str, Any]:
+             start: str = "2026-01", rows_per_file: int | None = None,
+             evidence: bool = DEFAULTS["evidence"]) -> dict[str, Any]:
     """Write the synthetic data set under `out_dir` and return the ground-truth manifest.
+
+    `evidence` adds the agent_time, self_service and qa_evaluations feeds, the contract sections that price
+    and check against them (worked_time, hour/FTE/outcome/self-service lines, QA and containment SLAs), invoices
+    billed from them with overbilling injected, and their ground truth (README "Evidence").
 
     Layout: contracts/<vendor>.yaml, landing/<vendor>/<feed>/<file>, landing/_shared/fx_rates/<file>,
     ground_truth.json. `rows_per_file` splits a vendor-month's interactions into several files.
@@ -250,7 +274,7 @@ def generate(out_dir: Path, outsourcers: int = 3, months: int = 3, seed: int = 4
     landing = out_dir / "landing"
 
     # ---- contracts ------------------------------------------------------
-    contracts = {p.vendor_id: build_contract(p, mlist[0].first, sizing[p.vendor_id]) for p in vendors}
+    contracts = {p.vendor_id: build_contract(p, mlist[0].first, sizing[p.vendor_id], evidence) for p in vendors}
     for vid, c in contracts.items():
         _write(out_dir / "contracts" / f"{vid}.yaml", contract_yaml(c).encode(), _ts(add_days(mlist[0].first, -10), 12))
 
@@ -264,13 +288,20 @@ def generate(out_dir: Path, outsourcers: int = 3, months: int = 3, seed: int = 4
         "vendors": [], "defects": [], "kpis": [], "sla": [], "credits": [], "invoice_revisions": [],
         "counts": {"interactions": {}, "surveys": {}, "agent_surveys": {}, "invoice_lines": {}},
     }
+    if evidence:  # keys only in evidence mode: the default manifest stays byte-identical
+        truth["generator"]["evidence"] = True
+        for k in ("worked_time", "workforce", "self_service", "quality", "billed_vs_worked", "evidence_checks",
+                  "evidence_quirks"):
+            truth[k] = []
+        for k in ("agent_time", "self_service", "qa_evaluations"):
+            truth["counts"][k] = {}
 
     # ---- interactions, surveys, KPIs and SLA results ----------------------
     data: dict[str, dict] = {}
     for vi, p in enumerate(vendors):
         for attempt in range(50):
             vd = _vendor_data(p, vi, contracts[p.vendor_id], mlist, alloc, sizing, seed, attempt, landing, out_dir,
-                              rows_per_file)
+                              rows_per_file, evidence)
             if not vd["ties"]:
                 break
         else:
@@ -280,6 +311,9 @@ def generate(out_dir: Path, outsourcers: int = 3, months: int = 3, seed: int = 4
         truth["kpis"] += vd["kpis"]
         for month_sla in vd["sla"]:
             truth["sla"] += month_sla
+        if vd["evidence"] is not None:
+            for k, rows in vd["evidence"].items():
+                truth[k] += rows
 
     # ---- invoices ---------------------------------------------------------
     outs = [p for p in vendors if p.kind == "outsourcer"]
@@ -357,6 +391,8 @@ def _vendor_invoices(p: VendorProfile, contract: dict, vd: dict, mlist: list[Mon
             kinds.remove("missing_service_credit")
         injected = inject_defects(bill, version, kinds, counters, _rng(seed, vs, _PURPOSE["defects"], mi), tol, obs,
                                   credit_prev, revise=revision_at == (p.vendor_id, mi))
+        if obs.evidence is not None:
+            injected += _evidence_overbilling(inv, version, obs)
         defects = evaluate_defects(bill, version, injected, obs, credit_prev)
         for d in defects:
             if d.amount_at_risk <= tol:
@@ -388,9 +424,13 @@ def _vendor_invoices(p: VendorProfile, contract: dict, vd: dict, mlist: list[Mon
 
     # self-check: an independent implementation of the rules finds exactly the injected defects
     rows = [r for inv in written for r in invoice_rows(inv)]
-    observed = {m.key: {(cat, ch): q for cat, ch in (("handled_contacts", "voice"), ("handled_contacts", "chat"),
-                                                      ("handled_contacts", "email"), ("handle_minutes", "email"))
-                        if (q := vd["observed"][mi].quantity(cat, ch)) is not None}
+    if vd["evidence"] is not None:
+        _billed_vs_worked(p, contract, rows, vd, mlist, expected, truth)
+    pairs = (("handled_contacts", "voice"), ("handled_contacts", "chat"), ("handled_contacts", "email"),
+             ("handle_minutes", "email"))
+    if vd["evidence"] is not None:
+        pairs += tuple((cat, "ivr" if cat == "contained_sessions" else None) for cat in EVIDENCE_CATEGORIES)
+    observed = {m.key: {(cat, ch): q for cat, ch in pairs if (q := vd["observed"][mi].quantity(cat, ch)) is not None}
                 for mi, m in enumerate(mlist)}
     sla = {m.key: vd["sla"][mi] for mi, m in enumerate(mlist)}
     found = {(f["invoice_id"], f["revision"], f["line_id"], f["finding"], round4(f["amount_at_risk"]))
@@ -398,6 +438,64 @@ def _vendor_invoices(p: VendorProfile, contract: dict, vd: dict, mlist: list[Mon
     if found != set(expected):
         raise RuntimeError(f"{p.vendor_id}: audit finds {sorted(found - set(expected))} not injected, "
                            f"misses {sorted(set(expected) - found)}")
+
+
+def _evidence_overbilling(inv: Invoice, version: dict, obs: Observed) -> list[tuple]:
+    """The evidence lines billed above the tolerance on purpose (quantity_variance findings)."""
+    out = []
+    qtol = Decimal(str(version["tolerance"]["quantity_pct"]))
+    for cat, factor in obs.evidence["factors"].items():
+        lines = [ln for ln in inv.lines if ln.category == cat and ln.group != "dup"]
+        if not lines:
+            continue
+        ln = lines[0]
+        ev = obs.quantity(cat, ln.channel)
+        if ln.quantity > ev * (1 + qtol):
+            ln.defect = ln.defect or "quantity_variance"
+            out.append(("quantity_variance", [ln], f"{cat}: billed {ln.quantity} vs {ev} evidenced "
+                                                   f"({EVIDENCE_SOURCE[cat]})"))
+    return out
+
+
+def _billed_vs_worked(p: VendorProfile, contract: dict, rows: list[dict], vd: dict, mlist: list[Month],
+                      expected: list[tuple], truth: dict) -> None:
+    """Billed vs evidenced quantity per outsourcer-month and evidence category (latest revisions, duplicate
+    lines left out, as the quantity rule counts them), and the within-tolerance checks (no finding)."""
+    latest: dict[str, int] = {}
+    for r in rows:
+        latest[r["invoice_id"]] = max(latest.get(r["invoice_id"], -1), r["revision"])
+    findings = {(iid, line): amt for iid, rev, line, f, amt in expected if f == "quantity_variance"}
+    for mi, m in enumerate(mlist):
+        version = vd["versions"][mi]
+        live, seen = [], set()
+        for r in sorted((r for r in rows if r["revision"] == latest[r["invoice_id"]]
+                         and r["period_start"] == m.first), key=lambda r: (r["invoice_date"], r["invoice_id"], r["line_id"])):
+            key = (r["category"], r["channel"], r["quantity"], r["amount"])
+            if key not in seen:
+                live.append(r)
+            seen.add(key)
+        qtol = Decimal(str(version["tolerance"]["quantity_pct"]))
+        for pl_ in version.get("pricing", []):
+            cat = pl_["category"]
+            if cat not in EVIDENCE_CATEGORIES:
+                continue
+            members = [r for r in live if r["category"] == cat]
+            billed = sum((r["quantity"] for r in members), Decimal(0))
+            evq = vd["observed"][mi].quantity(cat, pl_.get("channel"))
+            var = billed - evq
+            amount = next((findings[(r["invoice_id"], r["line_id"])] for r in members
+                           if (r["invoice_id"], r["line_id"]) in findings), None)
+            row = {"vendor_id": p.vendor_id, "period_month": m.key, "category": cat, "channel": pl_.get("channel"),
+                   "unit": pl_.get("unit"), "billed_quantity": str(billed), "evidenced_quantity": str(evq),
+                   "evidence": EVIDENCE_SOURCE[cat], "variance_quantity": str(var),
+                   "variance_pct": str(var / evq) if evq else None, "contract_rate": str(pl_["rate"]),
+                   "tolerance_pct": str(qtol), "finding": amount is not None,
+                   "amount_at_risk": money4(amount) if amount is not None else money4(Decimal(0))}
+            truth["billed_vs_worked"].append(row)
+            if amount is None and var > 0:  # the injected case, and quantities rounded up to 2 decimals
+                injected = vd["observed"][mi].evidence["factors"].get(cat, Decimal(1)) > 1
+                truth["evidence_checks"].append({**row, "injected": injected,
+                                                 "check": "billed above evidence within tolerance: no finding"})
 
 
 def _json_default(o: Any):

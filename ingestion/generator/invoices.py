@@ -38,7 +38,15 @@ INVOICE_COLUMNS = [
     "invoice_id", "revision", "invoice_date", "period_start", "period_end", "currency", "line_id", "category",
     "channel", "description", "quantity", "unit", "unit_price", "amount", "tax_amount", "approval_ref",
 ]
-GROUP_ORDER = ("voice", "chat", "email", "training", "fixed", "shortfall", "credit", "telecom", "travel")
+GROUP_ORDER = ("voice", "chat", "email", "training", "fixed", "fte", "resolved", "contained", "shortfall", "credit",
+               "telecom", "travel")
+# billed against the evidence feeds (generator option `evidence`): category -> (line group, unit, description)
+EVIDENCE_LINES = {
+    "fte_months": ("fte", "fte_month", "Dedicated agents (delivered FTE)"),
+    "resolved_contacts": ("resolved", "contact", "Resolution bonus, resolved contacts"),
+    "contained_sessions": ("contained", "session", "IVR self-service sessions contained"),
+}
+EVIDENCE_CATEGORIES = ("productive_hours", "training_hours", "fte_months", "resolved_contacts", "contained_sessions")
 
 
 @dataclass
@@ -98,6 +106,8 @@ class Observed:
     chat: int
     email: int
     email_handle_seconds: int
+    # evidence mode: (category, channel) -> evidenced quantity, and "factors": category -> billed / evidenced
+    evidence: dict | None = None
 
     @property
     def answered(self) -> int:
@@ -109,7 +119,17 @@ class Observed:
             return D({"voice": self.voice, "chat": self.chat, "email": self.email}[channel])
         if category == "handle_minutes" and channel == "email":
             return round4(D(self.email_handle_seconds) / D(60))
+        if self.evidence is not None and category in EVIDENCE_CATEGORIES:
+            return self.evidence.get((category, channel), self.evidence.get((category, None)))
         return None
+
+    def billed_evidence(self, category: str, channel: str | None) -> Decimal:
+        """The quantity a clean (or deliberately overbilled) invoice bills for an evidence category."""
+        q = self.quantity(category, channel)
+        f = self.evidence["factors"].get(category, D(1))
+        if category in ("resolved_contacts", "contained_sessions"):
+            return q if f == 1 else D(int(q * f) + 1)
+        return round2(q * f)
 
 
 def _q(x: Decimal) -> Decimal:
@@ -180,12 +200,16 @@ def clean_invoice(p: VendorProfile, month: Month, version: dict[str, Any], obs: 
                           round2(minutes * r), group="email"))
     training = find_pricing_line(pricing, "training_hours", None)
     hours = max(D(4), _q(D(int(obs.answered * rng.uniform(0.012, 0.025) * 2)) / 2))
+    if obs.evidence is not None:  # hours worked in training, from agent_time
+        hours = obs.billed_evidence("training_hours", None)
     r = dec(training["rate"])
     lines.append(Line("training_hours", None, "Nesting and refresher training", hours, "hour", r,
                       round2(hours * r), group="training"))
     prod = find_pricing_line(pricing, "productive_hours", None)
     if prod is not None:
         ph = max(D(8), _q(D(int(obs.answered * rng.uniform(0.03, 0.05) * 4)) / 4))
+        if obs.evidence is not None:
+            ph = obs.billed_evidence("productive_hours", None)
         r = dec(prod["rate"])
         lines.append(Line("productive_hours", None, "Back-office productive hours", ph, "hour", r,
                           round2(ph * r), group="fixed"))
@@ -194,6 +218,13 @@ def clean_invoice(p: VendorProfile, month: Month, version: dict[str, Any], obs: 
         r = dec(fee["rate"])
         lines.append(Line("management_fee", None, f"Account management fee {month.key}", D(1), "each", r, r,
                           group="fixed"))
+    for cat, (grp, unit, descr) in EVIDENCE_LINES.items():
+        pl_ = find_pricing_line(pricing, cat, "ivr" if cat == "contained_sessions" else None)
+        if pl_ is None or obs.evidence is None:
+            continue
+        q = obs.billed_evidence(cat, pl_.get("channel"))
+        r = dec(pl_["rate"])
+        lines.append(Line(cat, pl_.get("channel"), descr, q, unit, r, round2(q * r), group=grp))
     credit = round2(credit_prev)
     if credit > 0:  # the previous month's service credit, 2 decimals (within tolerance of the 4-decimal due)
         lines.append(Line("service_credit", None, f"Service credit for SLA misses in {prev.key if prev else ''}".strip(),
@@ -443,8 +474,10 @@ def inject_defects(bill: Bill, version: dict[str, Any], kinds: list[str], counte
                     hours += 1
                 extra = Line("training_hours", None, "Additional refresher training (supplementary)", hours, "hour", r,
                              round2(hours * r), group="training")
+                # with evidence the extra hours would be billed above the worked training hours
+                supp_lines = [copy_] if obs.evidence is not None else [extra, copy_]
                 bill.supp = Invoice(inv.vendor, inv.month, f"{inv.invoice_id}-S", add_days(inv.invoice_date, 3),
-                                    [extra, copy_])
+                                    supp_lines)
                 out.append((kind, copy_, "across invoices"))
             else:
                 appended.append(copy_)
@@ -754,8 +787,10 @@ def audit(lines: list[dict[str, Any]], contract: dict[str, Any], observed: dict[
             qty = sum((r["quantity"] for r, _ in members), D(0))
             billed = sum((r["quantity"] * r["unit_price"] for r, _ in members), D(0))
             add(members[0][0], "rate_variance", billed - expected_amount(qty, pline), tol)
-            if cat in ("handled_contacts", "handle_minutes"):
-                obs_m = observed.get(mk, {})
+            obs_m = observed.get(mk, {})
+            # no evidence loaded for an evidence category: no quantity finding
+            if cat in ("handled_contacts", "handle_minutes") or (
+                    cat in EVIDENCE_CATEGORIES and any(c == cat for c, _ in obs_m)):
                 obs = (obs_m.get((cat, ch), D(0)) if ch is not None
                        else sum((v for (c, _), v in obs_m.items() if c == cat), D(0)))
                 if qty > obs * (1 + qtol):

@@ -12,6 +12,7 @@ from .interactions import MonthRows
 from .vendors import CHANNELS, QUEUES
 
 DAY = 86400
+EVIDENCE_METRICS = ("qa_score", "qa_auto_fail_rate", "qa_calibration_gap", "containment_rate")
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -162,6 +163,8 @@ def sla_results(rows: MonthRows, version: dict[str, Any], survey_stats, fcr: dic
                 short = int((~ans & (wait < s)).sum())
                 num, den = int((~ans).sum()) - short, int(m.sum()) - short
                 n, higher_is_better = den, False
+        elif metric in EVIDENCE_METRICS:
+            continue  # evidence_truth.evidence_sla() evaluates these (generator option `evidence`)
         else:
             if Decimal(str(line.get("credit_pct", 0))) > 0:
                 raise ValueError(f"SLA metric {metric} (channel {ch}) with a credit is not evaluated by the generator")
