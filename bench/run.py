@@ -509,6 +509,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--outsourcers", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--start", default="2026-01")
+    ap.add_argument("--evidence", action=argparse.BooleanOptionalAction, default=None,
+                    help="generate agent_time, self_service and qa_evaluations too (default: the generator's default; "
+                         "env BENCH_EVIDENCE=1/0)")
     ap.add_argument("--floor-repeats", type=int, default=2)
     ap.add_argument("--no-cache", action="store_true", help="rebuild the small warehouse even if cached")
     ap.add_argument("--data", type=Path, default=REPO / "bench" / "data")
@@ -521,13 +524,21 @@ def main(argv: list[str] | None = None) -> int:
     data = args.data.resolve()
     data.mkdir(parents=True, exist_ok=True)
 
+    from ingestion.generator import DEFAULTS as GEN_DEFAULTS
+
+    evidence = args.evidence
+    if evidence is None:
+        env = os.environ.get("BENCH_EVIDENCE", "")
+        evidence = env.lower() in ("1", "true", "yes") if env else GEN_DEFAULTS["evidence"]
+
     def gen(rows: int):
         from ingestion.generator import generate
 
+        # evidence: agent time, self-service and QA in proportion to the interactions (issue 11)
         return lambda folder: generate(folder, outsourcers=args.outsourcers, months=args.months, seed=args.seed,
-                                       scale=rows, start=args.start)
+                                       scale=rows, start=args.start, evidence=evidence)
 
-    suffix = f"o{args.outsourcers}_m{args.months}_s{args.seed}_{args.start}"
+    suffix = f"o{args.outsourcers}_m{args.months}_s{args.seed}_{args.start}" + ("_ev" if evidence else "")
     log(f"data: {args.rows:,} interactions (+ {args.small_rows:,} small set, {args.day_rows:,}-row day) under {data}")
     main_set, gen_main_s, reused_main = ensure_dataset(data / f"set_{args.rows}_{suffix}", gen(args.rows))
     small_set, gen_small_s, _ = ensure_dataset(data / f"set_{args.small_rows}_{suffix}", gen(args.small_rows))
@@ -607,6 +618,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "rows": args.rows,
         "rows_generated": {k: sum(v.values()) for k, v in counts.items()},
+        "evidence_feeds": evidence,
+        "generate_seconds": None if reused_main else gen_main_s,
         "interaction_file_bytes": landing_bytes(main_set / "landing"),
         "floor_seconds": floor_s,
         "floor_runs": floor_all,
