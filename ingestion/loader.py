@@ -361,7 +361,7 @@ def _check_worked_time_states(frame: pl.DataFrame, vendor_id: str, contract: Con
             rows = days.filter(in_force)["_row_number"].sort().to_list()
             if rows:
                 without.append(f"contract version {contract.version_id(version)} has no worked_time section "
-                               f"but {_rows_text(rows)} fall in it")
+                               f"but {_rows_text(rows)} fall{'s' if len(rows) == 1 else ''} in it")
             continue
         bad = days.filter(in_force & ~pl.col("state").is_in(list(version.worked_time.states)))
         for state, row in bad.select("state", "_row_number").iter_rows():
@@ -369,7 +369,7 @@ def _check_worked_time_states(frame: pl.DataFrame, vendor_id: str, contract: Con
     problems = [f"state {state!r} is not in the contract's worked_time.states ({_rows_text(sorted(rows))})"
                 for state, rows in sorted(unknown.items(), key=lambda item: min(item[1]))]
     if problems or without:
-        what = "add them" if len(unknown) > 1 or without else "add it"
+        what = "add what is missing" if without else "add them" if len(unknown) > 1 else "add it"
         raise FileRejected(f"{'; '.join(problems + without)}: {what} to {edit}, then replay the file")
 
 

@@ -22,6 +22,7 @@ import polars as pl
 VENDOR = "acme_mx"  # contract currency MXN, timezone America/Monterrey (tests/conftest.py)
 OTHER_VENDOR = "iberia_es"
 IN_HOUSE = "house_us"  # written by `write_in_house_contract`
+WORKED_VENDOR = "shift_ph"  # a contract with worked_time, also written by `write_in_house_contract`
 
 IN_HOUSE_CONTRACT = textwrap.dedent("""\
     vendor_id: house_us
@@ -37,8 +38,30 @@ IN_HOUSE_CONTRACT = textwrap.dedent("""\
     """)
 
 
+WORKED_TIME_CONTRACT = textwrap.dedent("""\
+    vendor_id: shift_ph
+    name: Shift Contact Centre (Manila)
+    kind: outsourcer
+    timezone: Asia/Manila
+    currency: PHP
+    versions:
+      - effective_from: 2026-01-01
+        pricing:
+          - {category: productive_hours, unit: hour, rate: 310.00}
+          - {category: contained_sessions, channel: ivr, unit: session, rate: 0.40}
+        worked_time:
+          states: {available: productive, on_contact: productive, acw: productive, training: training,
+                   break: paid_other, lunch: unpaid, offline: unpaid}
+          fte_hours_per_month: 160
+    """)
+
+
 def write_in_house_contract(contracts: Path) -> None:
+    """The contracts the corpus needs beyond tests/conftest.py's: the in-house team, and a vendor whose
+    contract has a worked_time section (agent_time files of the other vendors are quarantined for lack
+    of one)."""
     (contracts / f"{IN_HOUSE}.yaml").write_text(IN_HOUSE_CONTRACT)
+    (contracts / f"{WORKED_VENDOR}.yaml").write_text(WORKED_TIME_CONTRACT)
 
 
 def csv(text: str) -> bytes:
@@ -167,6 +190,38 @@ def _huge_unsigned_parquet() -> bytes:
         "ended_at": ["2026-01-05 09:20:00"] * 2, "talk_seconds": pl.Series([60, 2**63 + 5], dtype=pl.UInt64)}))
 
 
+AGENT_TIME_HEADER = "record_id,agent_id,site,state,started_at,ended_at"
+_next_record = iter(range(1000, 10**6, 10))
+
+
+def agent_time(*overrides: dict[str, str], rows: int = 4) -> bytes:
+    """A valid agent_time CSV (Manila local times); each dict replaces fields of the row of its position.
+    Every call numbers its records differently, so no two cases have the same bytes."""
+    start = next(_next_record)
+    states = ("available", "on_contact", "acw", "break")
+    lines = [AGENT_TIME_HEADER]
+    for n in range(rows):
+        fields = {"record_id": f"t{start + n}", "agent_id": "ag1", "site": "MNL", "state": states[n % 4],
+                  "started_at": f"2026-01-05 {9 + n:02d}:00:00", "ended_at": f"2026-01-05 {9 + n:02d}:45:00"}
+        fields.update(overrides[n] if n < len(overrides) else {})
+        lines.append(",".join(fields.values()))
+    return ("\n".join(lines) + "\n").encode()
+
+
+SELF_SERVICE = csv("""
+    session_id,channel,started_at,ended_at,intent,outcome,interaction_id,customer_ref
+    ss1,ivr,2026-01-05 09:00:00,2026-01-05 09:02:10,balance,contained,,CUST-1
+    ss2,bot,2026-01-05 09:05:00,2026-01-05 09:05:00,,abandoned,,
+    ss3,web,2026-01-05 09:10:00,2026-01-05 09:14:00,card,transferred,i1,CUST-2
+    """)
+
+QA_EVALUATIONS = csv("""
+    evaluation_id,interaction_id,agent_id,evaluated_at,evaluator_side,form,score,max_score,auto_fail,calibration
+    q1,i1,ag1,2026-01-06 10:00:00,vendor,standard,85,100,,
+    q2,i1,ag1,2026-01-07 10:00:00,client,standard,100,100,N,Y
+    q3,i2,ag2,2026-01-07 11:00:00,client,standard,0,4.5,Y,N
+    """)
+
 YEAR_9999 = dict(arrived="9999-12-31 23:00:00", answered="9999-12-31 23:00:10", ended="9999-12-31 23:10:00")
 
 
@@ -247,6 +302,31 @@ CASES: list[Case] = [
     Case("positive_service_credit", VENDOR, "invoices", "credit.csv",
          invoice("L001,service_credit,,SLA credit,1,each,500.00,500.00,0,"), "service_credit"),
     Case("fx_rate_zero", "_shared", "fx_rates", "zero.csv", FX.replace(b"0.05800000", b"0"), "rate_to_reporting"),
+    # --- worked time, self-service, QA ----------------------------------------------------------------
+    Case("unknown_agent_state", WORKED_VENDOR, "agent_time", "smoke.csv",
+         agent_time({}, {"state": "smoke_break"}, {}, {"state": "smoke_break"}),
+         "state 'smoke_break' is not in the contract's worked_time.states (rows 2, 4)"),
+    Case("agent_time_without_worked_time", VENDOR, "agent_time", "nowt.csv", agent_time(),
+         "the contract of acme_mx has no worked_time section"),
+    Case("interval_ends_before_it_starts", WORKED_VENDOR, "agent_time", "backwards.csv",
+         agent_time({}, {}, {"ended_at": "2026-01-05 10:59:59"}),
+         "ended_at is not after started_at in 1 of 4 rows (first: row 3:"),
+    Case("zero_length_interval", WORKED_VENDOR, "agent_time", "zero.csv",
+         agent_time({"ended_at": "2026-01-05 09:00:00"}),
+         "ended_at is not after started_at in 1 of 4 rows (first: row 1:"),
+    Case("duplicate_record_id_in_file", WORKED_VENDOR, "agent_time", "dup_ids.csv",
+         agent_time({"record_id": "dup1"}, {}, {"record_id": "dup1"}),
+         "record_id is not unique within the file (rows sharing a value) in 2 of 4 rows (first: row 1:"),
+    Case("qa_score_above_its_maximum", VENDOR, "qa_evaluations", "over.csv",
+         QA_EVALUATIONS.replace(b",0,4.5,", b",4.6,4.5,"), "score is above max_score in 1 of 3 rows (first: row 3:"),
+    Case("qa_max_score_zero", VENDOR, "qa_evaluations", "max0.csv",
+         QA_EVALUATIONS.replace(b",85,100,", b",0,0,"), "max_score is not greater than 0 in 1 of 3 rows (first: row 1:"),
+    Case("unknown_self_service_outcome", VENDOR, "self_service", "outcome.csv",
+         SELF_SERVICE.replace(b",abandoned,", b",hung_up,"),
+         "outcome is not one of contained, transferred, abandoned in 1 of 3 rows (values seen: 'hung_up') "
+         "(first: row 2: outcome='hung_up')"),
+    Case("self_service_on_an_agent_channel", VENDOR, "self_service", "voice.csv",
+         SELF_SERVICE.replace(b"ss1,ivr,", b"ss1,voice,"), "channel is not one of ivr, bot, web in 1 of 3 rows"),
     # --- values the warehouse cannot store: named with row and value, never a failed load ----------------
     Case("year_9999_timestamp", VENDOR, "interactions", "y9999.csv", interactions(**YEAR_9999),
          "row 3: '9999-12-31 23:00:00' is outside the years 0001..9999 (UTC) once read in America/Monterrey"),
@@ -317,4 +397,7 @@ GOOD: list[tuple[str, str, str, bytes]] = [
     (VENDOR, "invoices", "good_invoice.csv", invoice(invoice_id="INV-GOOD")),
     (OTHER_VENDOR, "interactions", "good_interactions.csv.gz", gz(interactions(4, start=200))),
     ("_shared", "fx_rates", "good_fx.csv", FX),
+    (WORKED_VENDOR, "agent_time", "good_agent_time.csv", agent_time()),
+    (VENDOR, "self_service", "good_self_service.csv", SELF_SERVICE),
+    (VENDOR, "qa_evaluations", "good_qa.csv", QA_EVALUATIONS),
 ]
