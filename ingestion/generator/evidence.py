@@ -213,7 +213,8 @@ def inject_quirks(p: VendorProfile, months: list[Month], files: list[AgentTime],
     q = Quirks()
     tz = p.timezone
     f0 = files[0]
-    busy = np.unique(f0.agent)
+    # agents with contacts this month (new hires only train: no on-contact or available interval)
+    busy = np.intersect1d(np.unique(f0.agent[f0.state == OC]), np.unique(f0.agent[f0.state == AV]))
     if busy.size < 5:
         return q
     pick = rng.choice(busy, size=5, replace=False)

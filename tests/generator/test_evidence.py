@@ -111,10 +111,10 @@ def agent_time_records(out: Path, vendor: str) -> list[dict]:
     return list(final.values())
 
 
-def answered_by_agent(out: Path, vendor: str) -> dict[str, dict[str, list[int]]]:
+def answered_by_agent(out: Path, vendor: str, months=MONTHS) -> dict[str, dict[str, list[int]]]:
     """month -> agent -> handle seconds of each answered contact."""
     res: dict[str, dict[str, list[int]]] = {}
-    for m in MONTHS:
+    for m in months:
         res[m] = defaultdict(list)
         for r in h.interactions(out, vendor, m):
             if r["answered_at"] is not None:
@@ -124,15 +124,33 @@ def answered_by_agent(out: Path, vendor: str) -> dict[str, dict[str, list[int]]]
 
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_worked_time_from_the_files_equals_the_ground_truth(ev, vendor):
-    out, truth = ev
+    check_worked_time(*ev, vendor, MONTHS)
+
+
+@pytest.fixture(scope="module")
+def autumn(tmp_path_factory):
+    """October-November: the European (25 Oct) and American (1 Nov) fall-back nights."""
+    out = tmp_path_factory.mktemp("gen_autumn")
+    return out, generate(out, outsourcers=3, months=2, seed=13, scale=3000, start="2026-10", evidence=True)
+
+
+@pytest.mark.parametrize("vendor", ["iberia_es", "inhouse_us"])
+def test_worked_time_across_the_autumn_dst_night(autumn, vendor):
+    out, truth = autumn
+    q = next(q for q in truth["evidence_quirks"] if q["vendor_id"] == vendor and q["kind"] == "dst_night")
+    assert (q["elapsed_seconds"], q["wall_clock_seconds"]) == (6 * 3600, 5 * 3600)
+    check_worked_time(out, truth, vendor, ("2026-10", "2026-11"))
+
+
+def check_worked_time(out: Path, truth: dict, vendor: str, months) -> None:
     recs = agent_time_records(out, vendor)
     site = {r["agent_id"]: r["site"] for r in recs}
     cells = worked_seconds_reference(recs, h.TIMEZONES[vendor])
-    answered = answered_by_agent(out, vendor)
+    answered = answered_by_agent(out, vendor, months)
     fte_hours = h.load_contract(out / "contracts" / f"{vendor}.yaml")["versions"][0]["worked_time"]["fte_hours_per_month"]
     rows = [w for w in truth["worked_time"] if w["vendor_id"] == vendor]
     site_rows = {(w["period_month"], w["site"]): w for w in truth["workforce"] if w["vendor_id"] == vendor}
-    assert [w["period_month"] for w in rows] == list(MONTHS)
+    assert [w["period_month"] for w in rows] == list(months)
     for w in rows:
         m = w["period_month"]
         for scope, want in [(None, w)] + [(s, site_rows[(m, s)]) for s in sorted({*site.values()})]:
@@ -156,10 +174,10 @@ def test_worked_time_from_the_files_equals_the_ground_truth(ev, vendor):
             assert want["agents_without_contacts"] == len(paid_agents - set(in_scope))
         assert 0.6 < float(w["occupancy"]) < 0.95  # sensible occupancy
     # every agent who answered a contact has worked time that month; every agent in agent_time answers contacts
-    for m in MONTHS:
+    for m in months:
         worked = {a for (a, mk) in cells if mk == m}
         assert set(answered[m]) <= worked
-    assert {r["agent_id"] for r in recs} <= {a for m in MONTHS for a in answered[m]}
+    assert {r["agent_id"] for r in recs} <= {a for m in months for a in answered[m]}
     assert rows[0]["agents_without_contacts"] >= 1  # the new hires, in training in the first month
 
 
