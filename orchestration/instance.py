@@ -34,7 +34,7 @@ def prepare_dagster_home(warehouse: Path) -> Path:
     wanted = f"{_MARKER}\n{PROJECT_DAGSTER_YAML.read_text(encoding='utf-8')}"
     current = config.read_text(encoding="utf-8") if config.exists() else None
     if current is None or (current != wanted and current.startswith(_MARKER)):
-        tmp = config.with_name(".dagster.yaml.tmp")
+        tmp = config.with_name(f".dagster.yaml.{os.getpid()}.tmp")
         tmp.write_text(wanted, encoding="utf-8")
         tmp.replace(config)  # the daemon may read it at any moment: never half written
     return home
@@ -42,9 +42,18 @@ def prepare_dagster_home(warehouse: Path) -> Path:
 
 def open_instance(warehouse: Path):
     """The persistent Dagster instance of this warehouse (a context manager, like DagsterInstance.get())."""
+    import fcntl
+
     import dagster as dg
 
-    return dg.DagsterInstance.from_config(str(prepare_dagster_home(warehouse)))
+    home = dagster_home(warehouse)
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / ".open.lock").open("w") as lock:
+        # Dagster creates its SQLite storage on first open, and two processes doing it at once
+        # (`make dagster` and a `bpo run`) can fail ("alembic_version has more than one head")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        prepare_dagster_home(warehouse)
+        return dg.DagsterInstance.from_config(str(home))
 
 
 BPO_RUN_TAGS = {"bpo/source": "bpo run"}

@@ -61,3 +61,32 @@ def test_runs_left_started_by_a_dead_process_are_failed_and_live_ones_kept(setti
     assert status[dead.run_id] == dg.DagsterRunStatus.FAILURE
     assert status[ui_run.run_id] == dg.DagsterRunStatus.FAILURE
     assert status[alive.run_id] == dg.DagsterRunStatus.STARTED
+
+
+_WRITER = """
+import sys
+import dagster as dg
+from orchestration.instance import open_instance
+
+@dg.asset
+def tick():
+    return 1
+
+job = dg.define_asset_job("tick_job", [tick]).resolve(asset_graph=dg.Definitions(assets=[tick]).resolve_asset_graph())
+with open_instance(sys.argv[1]) as instance:
+    for _ in range(int(sys.argv[2])):
+        assert job.execute_in_process(instance=instance).success
+"""
+
+
+def test_two_processes_record_runs_in_one_home_at_the_same_time(settings):
+    """The daemon, the webserver and a `bpo run` write the home's SQLite storage at once: here two
+    processes run jobs on it concurrently; every run of both is recorded, none is lost or failed."""
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(settings.warehouse), "8"],
+                                stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    errors = [w.communicate()[1] for w in writers]
+    assert [w.returncode for w in writers] == [0, 0], "\n".join(line for e in errors for line in e.splitlines()
+                                                                if " - tick_job - " not in line)[-4000:]
+    with open_instance(settings.warehouse) as instance:
+        runs = instance.get_runs()
+    assert len(runs) == 16 and {r.status for r in runs} == {dg.DagsterRunStatus.SUCCESS}
