@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
@@ -19,6 +18,7 @@ from ingestion.batch import ingest
 from ingestion.landing import scan_landing
 from ingestion.pii import pii_salt, salted_sha256
 from tests.conftest import land
+from tests.ingestion.test_loader import rows as query
 
 UTC = timezone.utc
 VENDOR = "iberia_es"  # Europe/Madrid (tests/conftest.py); given a worked_time section below
@@ -104,14 +104,6 @@ FORMATS = {
 def wt_settings(settings):
     (settings.contracts / f"{VENDOR}.yaml").write_text(WORKED_TIME_CONTRACT)
     return settings
-
-
-def query(settings, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))

@@ -6,26 +6,19 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from ingestion.batch import ingest
 from tests.conftest import land
+from tests.ingestion.test_loader import rows as query
+from tests.ingestion.test_new_feeds import VENDOR, WORKED_TIME_CONTRACT
 
-VENDOR = "iberia_es"  # Europe/Madrid
 HEADER = "record_id,agent_id,site,state,started_at,ended_at"
 STATES = "{available: productive, on_contact: productive, break: paid_other, lunch: unpaid}"
 
 
 def contract(*versions: str) -> str:
-    head = textwrap.dedent("""\
-        vendor_id: iberia_es
-        name: Iberia Contact (Madrid)
-        kind: outsourcer
-        timezone: Europe/Madrid
-        currency: EUR
-        versions:
-        """)
+    head = WORKED_TIME_CONTRACT.split("versions:\n")[0] + "versions:\n"
     return head + "".join(textwrap.indent(textwrap.dedent(v), "  ") for v in versions)
 
 
@@ -61,14 +54,6 @@ def use_contract(settings, text: str) -> None:
 
 def by_name(results) -> dict[str, object]:
     return {Path(r.file).name: r for r in results}
-
-
-def query(settings, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_unknown_state_quarantines_the_file_naming_state_and_rows_while_the_batch_loads(settings, validate):
