@@ -19,7 +19,7 @@ from .contract_model import Sizing, build_contract, contract_yaml, version_in_fo
 from .fx import REPORTING_CURRENCY, FxTable
 from .interactions import MonthRows, frame, generate_month
 from .evidence_run import EVIDENCE_SOURCE, VendorEvidence
-from .invoices import (EVIDENCE_CATEGORIES, EVIDENCE_LINES, FINDINGS, Bill, Invoice, Observed, audit, bill_fees, clean_invoice, credit_due,
+from .invoices import (EVIDENCE_CATEGORIES, FINDINGS, Bill, Invoice, Observed, audit, bill_fees, clean_invoice, credit_due,
                        evaluate_defects, inject_defects, invoice_csv, invoice_rows, pilot_invoice)
 from .people import CustomerPool
 from .periods import Month, add_days, allocate, month_list

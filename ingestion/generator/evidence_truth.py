@@ -14,7 +14,6 @@ import numpy as np
 
 from .evidence import CLASS_INDEX, OUTCOMES, QA_FORM, SS_CHANNELS, STATE_CLASS, AgentTime, QaRows, SelfService
 from .periods import Month
-from .timeconv import to_local_naive
 from .worked import CLASSES, hours, month_start_utc, ratio, worked_seconds
 
 D = Decimal
