@@ -358,3 +358,17 @@ def test_evidence_sla_lines_are_evaluated(ev):
         assert s["met"] == (actual >= target if s["metric"] in ("qa_score", "containment_rate") else actual <= target)
     qa = [s for s in rows if s["metric"] == "qa_score"]
     assert all(s["evaluator_side"] == "client" for s in qa)
+
+
+def test_cli_flag(tmp_path, capsys):
+    from ingestion.generator.__main__ import main
+
+    assert main(["--contracts-only", str(tmp_path / "off")]) == 0
+    assert main(["--contracts-only", str(tmp_path / "on"), "--evidence"]) == 0
+    off = (tmp_path / "off" / "pacific_ph.yaml").read_text()
+    on = (tmp_path / "on" / "pacific_ph.yaml").read_text()
+    assert "worked_time" not in off and "fte_months" not in off
+    assert "worked_time:" in on and "fte_hours_per_month: 170" in on and "category: fte_months" in on
+    # the repo's contracts follow the default
+    repo = Path(__file__).resolve().parents[2] / "contracts"
+    assert (repo / "pacific_ph.yaml").read_text() == off
