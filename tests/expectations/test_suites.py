@@ -35,6 +35,8 @@ def test_generic_rules_follow_the_declarations(feed):
     assert (f"unique:{key[0]}" if len(key) == 1 else f"unique:{'+'.join(key)}") in ids
     for a, b in spec.ordered_pairs:
         assert f"order:{a}>={b}" in ids
+    for a, b in spec.strict_pairs:
+        assert f"order:{a}>{b}" in ids
     assert ("vendor:vendor_id" in ids) == spec.vendor_scoped
 
 
@@ -71,6 +73,25 @@ def test_feed_specific_rules():
     assert "currency_code:currency" in _ids("fx_rates")
     rate = next(r for r in suites.rules_for("fx_rates") if r.rule_id == "range:rate_to_reporting")
     assert rate.kwargs.get("strict_min") is True  # > 0, not >= 0
+
+
+def test_worked_time_self_service_and_qa_rules():
+    rules = {r.rule_id: r for f in ("agent_time", "self_service", "qa_evaluations") for r in suites.rules_for(f)}
+    interval = rules["order:ended_at>started_at"]  # agent_time: a zero-length interval fails too
+    assert interval.kwargs["or_equal"] is False and interval.problem == "ended_at is not after started_at"
+    session = rules["order:ended_at>=started_at"]  # self_service: a zero-second session is possible
+    assert session.kwargs["or_equal"] is True and session.problem == "ended_at is before started_at"
+    assert "order:ended_at>started_at" not in _ids("self_service")
+    score = rules["order:max_score>=score"]
+    assert (score.kwargs["column_A"], score.kwargs["or_equal"], score.problem) == ("max_score", True,
+                                                                                  "score is above max_score")
+    assert rules["range:max_score"].kwargs == {"column": "max_score", "min_value": 0, "strict_min": True}
+    assert rules["range:score"].kwargs == {"column": "score", "min_value": 0}
+    assert rules["in_set:outcome"].kwargs["value_set"] == ["contained", "transferred", "abandoned"]
+    assert rules["in_set:evaluator_side"].kwargs["value_set"] == ["vendor", "client"]
+    assert rules["in_set:channel"].kwargs["value_set"] == ["ivr", "bot", "web"]  # self_service (agent_time and qa have no channel)
+    for feed, key in (("agent_time", "record_id"), ("self_service", "session_id"), ("qa_evaluations", "evaluation_id")):
+        assert {f"unique:{key}", f"not_null:{key}", f"exists:{key}", "vendor:vendor_id"} <= _ids(feed)
 
 
 def test_rules_carry_readable_conditions():
