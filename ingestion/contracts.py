@@ -40,9 +40,7 @@ Metric = Literal[
     "qa_calibration_gap",
     "containment_rate",
 ]
-# SLA metrics measured on QA evaluations, and those of them one evaluator side may be asked for
-# (the calibration gap compares the two sides, so it takes none).
-QA_METRICS = ("qa_score", "qa_auto_fail_rate", "qa_calibration_gap")
+# The QA metrics one evaluator side may be asked for (qa_calibration_gap compares the two sides: none).
 QA_METRICS_BY_SIDE = ("qa_score", "qa_auto_fail_rate")
 WORK_CLASSES = ("productive", "training", "paid_other", "unpaid")  # paid = the first three
 WorkClass = Literal[WORK_CLASSES]  # type: ignore[valid-type]
