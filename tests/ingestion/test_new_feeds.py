@@ -97,6 +97,8 @@ FORMATS = {
     "parquet": as_parquet,
     "jsonl": lambda rows: "".join(json.dumps(r) + "\n" for r in rows).encode(),
     "json": lambda rows: json.dumps(rows).encode(),
+    "jsonl.gz": lambda rows: gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode(), mtime=0),
+    "json.gz": lambda rows: gzip.compress(json.dumps(rows).encode(), mtime=0),
 }
 
 
@@ -128,6 +130,31 @@ def test_each_feed_loads_from_each_format_in_utc(wt_settings, validate, feed, fm
         assert {r[0]: r[1:] for r in got} == QA_STORED
     meta = query(wt_settings, f"select vendor_id, _row_number, _load_id is not null from raw.{feed} order by 2")
     assert meta == [(VENDOR, 1, True), (VENDOR, 2, True)]
+
+
+def test_typed_parquet_columns_are_normalised_too(wt_settings, validate):
+    """A Parquet export with its own types: naive datetimes are local, aware ones keep their instant,
+    float scores become exact decimals, booleans stay booleans."""
+    buf = io.BytesIO()
+    pl.DataFrame({
+        "evaluation_id": ["e1", "e2"], "agent_id": ["ag1", "ag2"],
+        "evaluated_at": pl.Series([datetime(2026, 1, 15, 18, 0), datetime(2026, 7, 15, 18, 0)]),
+        "evaluator_side": ["client", "vendor"], "score": [87.5, 0.0], "max_score": [100.0, 4.5],
+        "auto_fail": [None, True], "calibration": [True, False],
+    }).write_parquet(buf)
+    land(wt_settings, VENDOR, "qa_evaluations", "typed.parquet", buf.getvalue())
+    buf = io.BytesIO()
+    pl.DataFrame({
+        "record_id": ["r1"], "agent_id": ["ag1"], "state": ["available"],
+        "started_at": pl.Series([datetime(2026, 3, 29, 0, 30, tzinfo=UTC)]),
+        "ended_at": pl.Series([datetime(2026, 3, 29, 3, 30)]),  # local: 03:30 CEST = 01:30 UTC
+    }).write_parquet(buf)
+    land(wt_settings, VENDOR, "agent_time", "typed.parquet", buf.getvalue())
+    assert [r.status for r in ingest(wt_settings, validate)] == ["loaded", "loaded"]
+    got = query(wt_settings, "select evaluation_id, evaluated_at, score, max_score, auto_fail, calibration "
+                             "from raw.qa_evaluations")
+    assert {r[0]: r[1:] for r in got} == QA_STORED
+    assert query(wt_settings, "select started_at, ended_at from raw.agent_time") == [AGENT_TIME_UTC["r1"]]
 
 
 def test_self_service_customer_ref_is_hashed_like_interactions(wt_settings, validate):
