@@ -342,6 +342,9 @@ def _check_worked_time_states(frame: pl.DataFrame, vendor_id: str, contract: Con
         raise FileRejected(
             f"the contract of {vendor_id} has no worked_time section, so its agent states cannot be "
             f"classified: add one to {edit}, then replay the file")
+    sent = set(frame["state"].drop_nulls().unique().to_list())
+    if all(v.worked_time is not None and sent <= v.worked_time.states.keys() for v in contract.versions):
+        return  # every version knows every state: no need to find each row's versions (0.8 s per 1M rows)
     tz = contract.timezone
     started = pl.col("started_at").dt.convert_time_zone(tz)
     # the last instant inside [started_at, ended_at): an interval ending at local midnight stays in its day
