@@ -140,22 +140,27 @@ def qa_evaluations(p, months: list[Month], qa: QaRows) -> list[dict]:
     return out
 
 
-def quality(p, months: list[Month], evals: list[dict], facts: list[dict], agent_name, n_agents: int
-            ) -> list[dict]:
-    """marts.quality ground truth: vendor, site and agent grain per month (docs/domain.md)."""
-    site_of = {a: p.sites[a % len(p.sites)] for a in range(n_agents)}
-    # calibration pairs: interactions scored by both sides, in the month of their latest client evaluation
+def calibration_pairs(evals: list[dict]) -> list[tuple[str, int, Fraction]]:
+    """(month, agent, gap) per interaction scored by both sides: |mean vendor - mean client| (calibration flag
+    ignored), in the month of its latest client evaluation."""
     by_int: dict[tuple, list[dict]] = defaultdict(list)
     for e in evals:
         by_int[e["key"]].append(e)
-    pairs = []  # (month, agent, gap)
-    for key, es in by_int.items():
+    pairs = []
+    for es in by_int.values():
         v = [e["value"] for e in es if e["side"] == "vendor"]
         c = [e for e in es if e["side"] == "client"]
         if v and c:
             gap = abs(sum(v, Fraction(0)) / len(v) - sum((e["value"] for e in c), Fraction(0)) / len(c))
-            latest = max(c, key=lambda e: e["t"])
-            pairs.append((latest["month"], es[0]["agent"], gap))
+            pairs.append((max(c, key=lambda e: e["t"])["month"], es[0]["agent"], gap))
+    return pairs
+
+
+def quality(p, months: list[Month], evals: list[dict], facts: list[dict], agent_name, n_agents: int
+            ) -> list[dict]:
+    """marts.quality ground truth: vendor, site and agent grain per month (docs/domain.md)."""
+    site_of = {a: p.sites[a % len(p.sites)] for a in range(n_agents)}
+    pairs = calibration_pairs(evals)
     # per (month, agent) sums, rolled up to site and vendor
     acc: dict[tuple[str, int], list] = defaultdict(lambda: [0, Fraction(0), 0, 0, Fraction(0)])
     for e in evals:
@@ -217,15 +222,7 @@ def evidence_sla(p, version: dict, month: Month, evals: list[dict], ss_rows: lis
             higher = metric == "qa_score"
             extra["evaluator_side"] = side
         elif metric == "qa_calibration_gap":
-            by_int: dict[tuple, list[dict]] = defaultdict(list)
-            for e in evals:
-                by_int[e["key"]].append(e)
-            gaps = []
-            for es in by_int.values():
-                v = [e["value"] for e in es if e["side"] == "vendor"]
-                c = [e for e in es if e["side"] == "client"]
-                if v and c and max(c, key=lambda e: e["t"])["month"] == month.key:
-                    gaps.append(abs(sum(v, Fraction(0)) / len(v) - sum((e["value"] for e in c), Fraction(0)) / len(c)))
+            gaps = [g for mk, _, g in calibration_pairs(evals) if mk == month.key]
             n = len(gaps)
             val, higher = (sum(gaps, Fraction(0)) / n if n else None), False
         else:

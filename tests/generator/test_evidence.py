@@ -20,7 +20,9 @@ VENDORS = ("acme_mx", "pacific_ph", "iberia_es", "inhouse_us")
 EXT = {"acme_mx": "csv", "pacific_ph": "csv.gz", "iberia_es": "parquet", "inhouse_us": "jsonl"}
 MONTHS = ("2026-01", "2026-02", "2026-03")
 # sha256 over (relative path, file sha256, mtime) of generate(out, seed=42, scale=2000), taken with the generator
-# of commit 73416f0, before the evidence option existed: the default output must stay byte-identical
+# of commit 73416f0, before the evidence option existed: the default output must stay byte-identical.
+# (Should a numpy/polars/pyarrow upgrade change the bytes, recompute the value with that commit's generator in a
+# `git worktree` and the new libraries, rather than from the current code.)
 DEFAULT_SHA256 = "0c004bd4d787e4e69733152044ad8664029fd7c7f87fea9591a93d8f622f27da"
 
 
