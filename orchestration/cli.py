@@ -185,7 +185,11 @@ def generate(
 
 
 def _execute(settings, paths: list[str] | None = None, replay: bool = False):
-    """Run the pipeline job in-process with the given settings; return (ok, ingest results)."""
+    """Run the pipeline job in-process with the given settings; return (ok, ingest results, error line).
+
+    A failed step is printed as one line: the innermost cause of its error (a dbt compilation
+    error, a lock), not Dagster's wrapping of it.
+    """
     fast_exit.ran_pipeline = True
     from ingestion.contracts import ContractError
     from orchestration.definitions import PIPELINE_JOB, build_definitions
@@ -205,19 +209,34 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False):
             result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
                                             tags=bpo_run_tags())
     except ContractError as exc:
-        err.print(f"[red]contract error[/]\n{exc}")
-        return False, []
+        line = str(exc).strip().splitlines()[0]
+        err.print(f"[red]error:[/] {line}", highlight=False, soft_wrap=True)
+        return False, [], line
     results = []
     for mat in result.asset_materializations_for_node("landed_files"):
         if mat.asset_key.path == ["raw", "load_manifest"]:
             results = mat.metadata["results"].value
+    error_line = None
     if not result.success:
         for event in result.all_events:
             if event.is_failure and event.event_specific_data is not None:
                 error = getattr(event.event_specific_data, "error", None)
                 if error is not None:
-                    err.print(f"[red]{event.step_key} failed:[/] {error.message.strip()[:4000]}")
-    return result.success, results
+                    error_line = f"{event.step_key} failed: {_root_cause(error)}"
+                    err.print(f"[red]error:[/] {error_line}", highlight=False, soft_wrap=True)
+    return result.success, results, error_line
+
+
+def _root_cause(error) -> str:
+    """First line of the innermost cause of a Dagster SerializableErrorInfo."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    lines = [line.strip() for line in (error.message or "").splitlines() if line.strip()]
+    text = lines[0] if lines else (error.cls_name or "unknown error")
+    # dbt's "Compilation Error" headline says nothing by itself: keep the line that follows
+    if len(lines) > 1 and text.rstrip(":").endswith("Error"):
+        text = f"{text.rstrip(':')}: {lines[1]}"
+    return text
 
 
 _COLOURS = {"loaded": "green", "quarantined": "yellow", "failed": "red", "pending": "cyan", "duplicate": "dim"}
@@ -286,13 +305,28 @@ def run(landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt,
                         mappings=mappings)
     _warn_demo_salt()
     _preflight(settings)
-    ok, results = _execute(settings)
+    ok, results, error = _execute(settings)
     if not quiet:
         _print_results(results, all_files=all_files)
     if ok:
         console.print(f"warehouse: {settings.warehouse}   published copy for BI: {settings.published_path}",
                       highlight=False, soft_wrap=True)
+    _send_alerts(settings, results, ok, error)
     _finish(ok, results, fail_on_quarantine)
+
+
+def _send_alerts(settings, results: list[dict], ok: bool, error: str | None) -> None:
+    """The alert hook (BPO_ALERT_WEBHOOK / BPO_ALERT_COMMAND): quarantines, failures, missed SLAs.
+
+    An alert that cannot be delivered is a warning: the run's own outcome (and exit code) stands.
+    """
+    from serving.alerts import AlertDeliveryError, send_run_alerts
+
+    published = settings.resolved().published_path if ok else None
+    try:
+        send_run_alerts(settings, results, published, run_error=None if ok else (error or "the run failed"))
+    except AlertDeliveryError as exc:
+        err.print(f"[yellow]warning:[/] alert not delivered: {exc}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -309,7 +343,7 @@ def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (r
                         warehouse=out / "warehouse" / "warehouse.duckdb")
     console.print("[bold]running the pipeline[/] (contracts → validate + load → dbt build → publish) ...")
     _preflight(settings)
-    ok, results = _execute(settings)
+    ok, results, _ = _execute(settings)
     _print_results(results)
     if not ok:
         raise typer.Exit(EXIT_FAILED)
@@ -340,7 +374,7 @@ def replay(file: Annotated[Path, typer.Argument(help="the landed file, or its qu
         raise typer.Exit(EXIT_REFUSED) from None
     _preflight(settings)
     _require_quarantined(settings.resolved(), target)
-    ok, results = _execute(settings, paths=[str(target.path)], replay=True)
+    ok, results, _ = _execute(settings, paths=[str(target.path)], replay=True)
     _print_results(results, all_files=True)
     if ok and any(r["status"] == "loaded" for r in results):
         _clear_quarantined_copy(settings.resolved(), target)

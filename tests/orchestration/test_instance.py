@@ -19,7 +19,7 @@ def test_bpo_run_runs_are_in_the_history_of_the_warehouse_dagster_home(settings)
     from orchestration.cli import _execute
 
     land(settings, "acme_mx", "interactions", "a.csv", interactions(3))
-    ok, results = _execute(settings)
+    ok, results, _ = _execute(settings)
     assert ok and [r["status"] for r in results] == ["loaded"]
     home = settings.warehouse.parent / ".dagster"
     assert dagster_home(settings.warehouse) == home
