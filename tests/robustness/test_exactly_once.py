@@ -184,7 +184,9 @@ def test_the_sensor_requests_files_in_arrival_order_and_survives_a_dangling_link
     link = settings.landing / "acme_mx" / "interactions" / "gone.csv"
     os.symlink(tmp_path / "does_not_exist.csv", link)
     defs = build_definitions(settings)
-    with dg.build_sensor_context(resources=defs.resources) as context:
+    # the sensor asks the instance whether a run is in flight before it reads the manifest
+    with dg.DagsterInstance.ephemeral() as instance, \
+            dg.build_sensor_context(resources=defs.resources, instance=instance) as context:
         requests = defs.resolve_sensor_def("landing_zone_sensor")(context)
     paths = [r.run_config["ops"]["landed_files"]["config"]["paths"][0] for r in requests]
     assert paths[:2] == [str(earlier), str(later)]
