@@ -12,5 +12,6 @@ select
     short_abandon_seconds,
     abandons,
     repeat_window_days,
-    credit_pct
+    credit_pct,
+    evaluator_side
 from {{ source('raw', 'contract_sla') }}

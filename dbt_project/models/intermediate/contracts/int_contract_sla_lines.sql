@@ -29,7 +29,8 @@ select
     coalesce(sla.short_abandon_seconds, sl.short_abandon_seconds, 0) as short_abandon_seconds,
     coalesce(sla.abandons, 'exclude_short') as abandons,
     coalesce(sla.repeat_window_days, 7) as repeat_window_days,
-    sla.credit_pct
+    sla.credit_pct,
+    sla.evaluator_side
 from sla
 left join service_level_short as sl
     on sl.vendor_id = sla.vendor_id

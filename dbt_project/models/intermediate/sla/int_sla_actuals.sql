@@ -8,6 +8,8 @@
 -- ESAT / eNPS lines: agent surveys carry a site, not a channel or queue, so
 -- they are evaluated on all the vendor's agent surveys of the month
 -- (responded_at in the vendor's timezone).
+-- QA lines (qa_score, qa_auto_fail_rate, qa_calibration_gap): counts from
+-- int_sla_qa_counts (evaluator_side, calibration and pair rules live there).
 {% set contact_metrics = sla_contact_metrics() %}
 {% set survey_metrics = ['csat_top2box', 'nps'] %}
 {% set agent_metrics = ['esat_top2box', 'enps'] %}
@@ -86,11 +88,17 @@ counts as (
         a.esat_top2box_responses,
         a.enps_responses,
         a.enps_promoters,
-        a.enps_detractors
+        a.enps_detractors,
+        q.qa_evaluations,
+        q.qa_score,
+        q.qa_auto_fails,
+        q.calibration_pairs,
+        q.calibration_gap
     from lines as l
     left join contact_counts as c using (vendor_id, period_month, sla_line)
     left join survey_counts as s using (vendor_id, period_month, sla_line)
     left join agent_counts as a using (vendor_id, period_month, sla_line)
+    left join {{ ref('int_sla_qa_counts') }} as q using (vendor_id, period_month, sla_line)
 ),
 
 sized as (
@@ -113,6 +121,9 @@ sized as (
             when 'nps' then nps_responses
             when 'esat_top2box' then esat_responses
             when 'enps' then enps_responses
+            when 'qa_score' then qa_evaluations
+            when 'qa_auto_fail_rate' then qa_evaluations
+            when 'qa_calibration_gap' then calibration_pairs
         end as sample_size_raw
     from counts
 ),
@@ -142,6 +153,9 @@ select
             when 'nps' then 100.0 * (nps_promoters - nps_detractors) / sample_size
             when 'esat_top2box' then cast(esat_top2box_responses as double) / sample_size
             when 'enps' then 100.0 * (enps_promoters - enps_detractors) / sample_size
+            when 'qa_score' then qa_score
+            when 'qa_auto_fail_rate' then cast(qa_auto_fails as double) / sample_size
+            when 'qa_calibration_gap' then calibration_gap
         end
     end as actual,
     case

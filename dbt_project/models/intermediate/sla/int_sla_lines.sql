@@ -23,7 +23,9 @@ select
     case when s.metric in ('service_level', 'abandon_rate') then s.short_abandon_seconds end as short_abandon_seconds,
     case when s.metric = 'service_level' then s.abandons end as abandons,
     case when s.metric = 'fcr_rate' then s.repeat_window_days end as repeat_window_days,
-    s.credit_pct
+    s.credit_pct,
+    -- null = both sides
+    case when s.metric in ('qa_score', 'qa_auto_fail_rate') then s.evaluator_side end as evaluator_side
 from months as m
 join {{ ref('int_contract_sla_lines') }} as s
     on s.vendor_id = m.vendor_id and s.version_id = m.version_id

@@ -1,0 +1,28 @@
+{{ config(materialized='table') }}
+-- One row per QA evaluation (latest load of each evaluation_id) with the QA
+-- rules' inputs (domain.md "Worked time (agent_time), self-service and
+-- quality"): its month (evaluated_at in the vendor's timezone) and its value
+-- score / max_score, 0 where auto_fail. The evaluated interaction's channel
+-- and queue (null while the interaction has not arrived) serve SLA lines that
+-- name a channel or queue. A table: the SLA counts, the calibration pairs and
+-- the agent months all read it.
+select
+    q.vendor_id,
+    q.evaluation_id,
+    q.interaction_id,
+    q.agent_id,
+    q.evaluated_at,
+    {{ vendor_month('q.evaluated_at', 'q.vendor_id') }} as period_month,
+    q.evaluator_side,
+    q.form,
+    q.score,
+    q.max_score,
+    q.auto_fail,
+    q.calibration,
+    -- an auto-fail counts as 0 whatever the form's score says
+    case when q.auto_fail then 0.0 else cast(q.score as double) / cast(q.max_score as double) end as qa_value,
+    i.channel,
+    i.queue
+from {{ ref('stg_qa_evaluations') }} as q
+left join {{ ref('int_interaction_facts') }} as i
+    on i.vendor_id = q.vendor_id and i.interaction_id = q.interaction_id
