@@ -5,15 +5,19 @@
 -- through their interaction, so rows come at three grains (column `grain`):
 --   vendor: vendor × month, every response of both kinds;
 --   site:   vendor × site × month; ESAT of the site's agents, CSAT of the
---           surveyed interactions whose agent belongs to the site (the site
---           of the agent's latest agent survey, int_esat_agent_sites);
---           customer surveys whose agent has no known site count only at the
---           vendor and queue grains;
+--           surveyed interactions those agents answered: the agent's site
+--           that month is where it worked (most of its agent time), else the
+--           site of its latest agent survey (int_quality_agent_months, the
+--           same attribution as marts.quality); customer surveys whose agent
+--           has no known site count only at the vendor and queue grains;
 --   queue:  vendor × queue × month; CSAT / NPS only (agents are not tied to a
 --           queue), ESAT columns null.
 -- vendor_esat_csat_correlation: Pearson correlation of the vendor-grain
 -- monthly esat_top2box and csat_top2box across the vendor's months where both
 -- exist; null with fewer than 3 such months or when either series is constant.
+-- site_esat_csat_correlation: the same across the months of one site (site
+-- grain rows), so "ESAT drives CSAT" can be checked per site, with
+-- site_correlation_months as its sample.
 {% set esat_aggs -%}
     count(esat) as esat_responses,
     cast(count(*) filter (where esat in (4, 5)) as double) / nullif(count(esat), 0) as esat_top2box,
@@ -35,8 +39,8 @@ with agent_surveys as (
 customer_surveys as (
     select r.*, s.site as agent_site
     from {{ ref('int_survey_responses') }} as r
-    left join {{ ref('int_esat_agent_sites') }} as s
-        on s.vendor_id = r.vendor_id and s.agent_id = r.agent_id
+    left join {{ ref('int_quality_agent_months') }} as s
+        on s.vendor_id = r.vendor_id and s.period_month = r.period_month and s.agent_id = r.agent_id
 ),
 
 esat_vendor as (
@@ -133,6 +137,20 @@ correlation as (
     from vendor_rows
     where esat_top2box is not null and csat_top2box is not null
     group by vendor_id
+),
+
+site_correlation as (
+    select
+        vendor_id,
+        site,
+        count(*) as site_correlation_months,
+        case
+            when count(*) >= 3 and stddev_pop(esat_top2box) > 0 and stddev_pop(csat_top2box) > 0
+                then corr(csat_top2box, esat_top2box)
+        end as site_esat_csat_correlation
+    from site_rows
+    where esat_top2box is not null and csat_top2box is not null
+    group by vendor_id, site
 )
 
 select
@@ -151,7 +169,10 @@ select
     coalesce(r.nps_responses, 0) as nps_responses,
     r.nps,
     c.vendor_esat_csat_correlation,
-    coalesce(c.correlation_months, 0) as correlation_months
+    coalesce(c.correlation_months, 0) as correlation_months,
+    sc.site_esat_csat_correlation,
+    case when r.grain = 'site' then coalesce(sc.site_correlation_months, 0) end as site_correlation_months
 from all_rows as r
 left join {{ ref('stg_contracts') }} as k on k.vendor_id = r.vendor_id
 left join correlation as c on c.vendor_id = r.vendor_id
+left join site_correlation as sc on r.grain = 'site' and sc.vendor_id = r.vendor_id and sc.site = r.site

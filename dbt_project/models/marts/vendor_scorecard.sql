@@ -1,8 +1,12 @@
--- One row per vendor x contract month, outsourcers and the in-house team on
--- equal terms.
+-- A report card per vendor x contract month, outsourcers and the in-house
+-- team on equal terms (the same columns, components and weights).
 --   sla_met / sla_total: SLA lines of the version in force that were met /
 --     evaluated (lines with no sample, met null, count in neither; see
 --     sla_no_sample) from marts.sla_compliance;
+--   qa_score, auto_fail_rate, complaint_rate (+ evaluations, complaints,
+--     handled_contacts): marts.quality, vendor grain (both evaluator sides);
+--   containment_rate: contained / self-service sessions of the month, all
+--     self-service channels (int_self_service_months); null without sessions;
 --   csat_top2box, nps, esat (top-2-box of agent ESAT): marts.esat_csat,
 --     vendor grain;
 --   fcr_rate: the actual of the contract's all-channel, all-queue fcr_rate
@@ -13,12 +17,19 @@
 --     reporting currency; null when a finding's FX rate is missing;
 --   fx_rate_missing: some finding or cost of the month has no FX rate
 --     (its reporting-currency amounts are null, never a partial sum);
---   rank (1 = best) within the month across the vendors ranked that month:
---     share of SLAs met (sla_met / sla_total) descending, then
---     cost_per_contact ascending (without a cost: after those with one);
---     equal keys share a rank. Only a vendor-month with at least one
---     evaluated SLA is ranked: a month with an invoice or surveys but no SLA
---     sample would otherwise share rank 1 with 0/0 (rank null, not ranked).
+--   score_<component>: each component scored 0-1, 1 = best (macros/scorecard.sql,
+--     weights in the var `scorecard`, dbt_project.yml): shares as they are,
+--     auto_fail 1 - rate, complaints 1 - rate / complaint_rate_ceiling (floor
+--     0), cost the month's lowest cost_per_contact among the ranked vendors /
+--     own; null when the component has no data;
+--   score: weighted mean of the component scores present (score_weight = the
+--     sum of their weights), so a vendor is not marked down for a feed it does
+--     not send; null when no weighted component has data;
+--   rank (1 = best) within the month by score, equal scores share a rank.
+--     Only a vendor-month with at least one evaluated SLA is ranked (a month
+--     with an invoice but no KPI data is not compared): rank null otherwise.
+{% set sc = scorecard_settings() %}
+{% set w = sc['weights'] %}
 with sla as (
     select
         vendor_id,
@@ -52,6 +63,23 @@ cost as (
     group by vendor_id, period_month
 ),
 
+quality as (
+    select vendor_id, period_month, evaluations, qa_score, auto_fail_rate, complaints, handled_contacts,
+        complaint_rate
+    from {{ ref('quality') }}
+    where grain = 'vendor'
+),
+
+containment as (
+    select
+        vendor_id,
+        period_month,
+        cast(sum(sessions) as bigint) as self_service_sessions,
+        cast(sum(contained) as double) / nullif(sum(sessions), 0) as containment_rate
+    from {{ ref('int_self_service_months') }}
+    group by vendor_id, period_month
+),
+
 findings as (
     select
         vendor_id,
@@ -68,6 +96,7 @@ grid as (
     union select vendor_id, period_month from satisfaction
     union select vendor_id, period_month from cost
     union select vendor_id, period_month from findings
+    union select vendor_id, period_month from quality
 ),
 
 scored as (
@@ -84,6 +113,14 @@ scored as (
         sat.nps,
         sat.esat,
         s.fcr_rate,
+        coalesce(q.evaluations, 0) as qa_evaluations,
+        q.qa_score,
+        q.auto_fail_rate,
+        q.complaints,
+        q.handled_contacts,
+        q.complaint_rate,
+        coalesce(ss.self_service_sessions, 0) as self_service_sessions,
+        ss.containment_rate,
         cast({{ decimal_div('k.net_cost_reporting', 'k.handled_contacts', 4) }} as decimal(18,4)) as cost_per_contact,
         cast(case when f.vendor_id is null then 0 else f.amount_at_risk end as decimal(18,4)) as amount_at_risk,
         coalesce(f.findings, 0) as findings,
@@ -94,15 +131,54 @@ scored as (
     left join satisfaction as sat on sat.vendor_id = g.vendor_id and sat.period_month = g.period_month
     left join cost as k on k.vendor_id = g.vendor_id and k.period_month = g.period_month
     left join findings as f on f.vendor_id = g.vendor_id and f.period_month = g.period_month
+    left join quality as q on q.vendor_id = g.vendor_id and q.period_month = g.period_month
+    left join containment as ss on ss.vendor_id = g.vendor_id and ss.period_month = g.period_month
+),
+
+components as (
+    select
+        *,
+        sla_total > 0 as is_ranked,
+        cast(sla_met_share as double) as score_sla_met_share,
+        qa_score as score_qa_score,
+        1 - auto_fail_rate as score_auto_fail_rate,
+        -- (greatest() skips nulls: without a rate the component must stay null, not 0)
+        case when complaint_rate is not null
+            then greatest(0, 1 - complaint_rate / {{ sc['complaint_rate_ceiling'] }})
+        end as score_complaint_rate,
+        csat_top2box as score_csat_top2box,
+        esat as score_esat,
+        fcr_rate as score_fcr_rate,
+        containment_rate as score_containment_rate,
+        case when cost_per_contact > 0 then
+            cast(min(cost_per_contact) filter (where sla_total > 0 and cost_per_contact > 0)
+                over (partition by period_month) as double) / cast(cost_per_contact as double)
+        end as score_cost_per_contact
+    from scored
+),
+
+weighted as (
+    select
+        *,
+        {%- for c in scorecard_components() %}
+        {{ w[c] }} * coalesce(score_{{ c }}, 0){{ ' +' if not loop.last }}
+        {%- endfor %} as weighted_sum,
+        {%- for c in scorecard_components() %}
+        case when score_{{ c }} is not null then {{ w[c] }} else 0 end{{ ' +' if not loop.last }}
+        {%- endfor %} as score_weight
+    from components
 )
 
 select
-    *,
+    * exclude (is_ranked, weighted_sum, score_weight),
     '{{ var("reporting_currency") }}' as reporting_currency,
-    case when sla_total > 0 then
+    cast(score_weight as double) as score_weight,
+    case when score_weight > 0 then weighted_sum / score_weight end as score,
+    case when is_ranked and score_weight > 0 then
         rank() over (
-            partition by period_month, sla_total > 0
-            order by sla_met_share desc, cost_per_contact asc nulls last
+            partition by period_month, is_ranked and score_weight > 0
+            -- rounded so that equal scores reached by different float sums tie
+            order by round(weighted_sum / nullif(score_weight, 0), 9) desc
         )
     end as rank
-from scored
+from weighted
