@@ -7,6 +7,10 @@
 -- channels by handle seconds like every channel-less amount.
 -- An item without an FX rate: fx_rate_missing true, net_cost_reporting and the
 -- unit costs null (test fx_rate_missing_for_cost_base warns).
+-- Self-service (ivr, bot, web): a line billed on a self-service channel
+-- (contained_sessions) stays on that channel's row, so self-care cost is seen
+-- apart from agent-handled cost (cost_per_contained_session); channel-less
+-- costs are allocated over the agent channels only (handle minutes).
 -- Unit costs are in the reporting currency, half-even to 4 places; a zero
 -- denominator gives null. A vendor-month with activity but no cost source
 -- (no invoice yet, no cost base) has null cost columns (cost_source null).
@@ -64,7 +68,9 @@ joined as (
             then coalesce(c.net_reporting_exact, 0) end as net_reporting_exact,
         coalesce(a.handled_contacts, 0) as handled_contacts,
         coalesce(a.resolved_contacts, 0) as resolved_contacts,
-        coalesce(a.handle_seconds, 0) as handle_seconds
+        coalesce(a.handle_seconds, 0) as handle_seconds,
+        ss.sessions as self_service_sessions,
+        ss.contained as contained_sessions
     from grid as g
     left join costs as c
         on c.vendor_id = g.vendor_id
@@ -74,6 +80,10 @@ joined as (
         on a.vendor_id = g.vendor_id
         and a.period_month = g.period_month
         and a.channel is not distinct from g.channel
+    left join {{ ref('int_self_service_months') }} as ss
+        on ss.vendor_id = g.vendor_id
+        and ss.period_month = g.period_month
+        and ss.channel = g.channel
     left join vendor_months as vm
         on vm.vendor_id = g.vendor_id
         and vm.period_month = g.period_month
@@ -110,5 +120,8 @@ select
     cast({{ decimal_div('handle_seconds', 3600, 4) }} as decimal(18,4)) as handle_hours,
     cast({{ decimal_div('net_cost_reporting', 'handled_contacts', 4) }} as decimal(18,4)) as cost_per_contact,
     cast({{ decimal_div('net_cost_reporting', 'resolved_contacts', 4) }} as decimal(18,4)) as cost_per_resolved_contact,
-    cast({{ decimal_div('net_cost_reporting * 60', 'handle_seconds', 4) }} as decimal(18,4)) as cost_per_handle_minute
+    cast({{ decimal_div('net_cost_reporting * 60', 'handle_seconds', 4) }} as decimal(18,4)) as cost_per_handle_minute,
+    self_service_sessions,
+    contained_sessions,
+    cast({{ decimal_div('net_cost_reporting', 'contained_sessions', 4) }} as decimal(18,4)) as cost_per_contained_session
 from rounded

@@ -9,5 +9,6 @@ select
     monthly_cost_base,
     service_credit_cap_pct,
     tolerance_quantity_pct,
-    tolerance_amount_abs
+    tolerance_amount_abs,
+    fte_hours_per_month
 from {{ source('raw', 'contract_versions') }}

@@ -11,8 +11,9 @@
 --   arithmetic_error         amount - quantity x unit_price, per line
 --   rate_variance            per category x pricing-line channel group: sum(qty x unit_price)
 --                            - contract price of sum(qty), on the group's first line
---   quantity_variance        handled_contacts / handle_minutes group whose billed sum(qty)
---                            exceeds observed x (1 + tolerance.quantity_pct):
+--   quantity_variance        contacts / minutes / resolved / hours / FTE / contained-session
+--                            group whose billed sum(qty) exceeds its evidence
+--                            x (1 + tolerance.quantity_pct) (int_finding_quantity_variance):
 --                            (billed - observed) x the marginal rate of the tier the billed
 --                            quantity reaches (flat rate otherwise), on the group's first line
 --   passthrough_over_cap     month's sum(amount) - monthly_cap, on the line whose

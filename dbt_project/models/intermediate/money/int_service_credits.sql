@@ -3,7 +3,7 @@
 -- contract month × SLA line of the version in force (int_sla_actuals), read by
 -- marts.sla_compliance and by the missing_service_credit finding.
 -- met: actual ≥ target for service_level, csat_top2box, nps, esat_top2box,
--- enps, fcr_rate, qa_score; actual ≤ target for asa_seconds, aht_seconds, abandon_rate,
+-- enps, fcr_rate, qa_score, containment_rate; actual ≤ target for asa_seconds, aht_seconds, abandon_rate,
 -- complaint_rate, transfer_rate, qa_auto_fail_rate, qa_calibration_gap; NULL when there is no sample (not met, not missed).
 -- Credits: for each missed line credit_pct × the month's fees
 -- (int_monthly_fees), rounded half-even to 0.0001; when the month's total
@@ -14,7 +14,7 @@
 -- A month without invoiced fees (in-house teams, invoice not yet in, or
 -- fees ≤ 0) has fees_amount null/≤0 and credit_due_amount 0.
 
-{% set higher_is_better = ['service_level', 'csat_top2box', 'nps', 'esat_top2box', 'enps', 'fcr_rate', 'qa_score'] %}
+{% set higher_is_better = ['service_level', 'csat_top2box', 'nps', 'esat_top2box', 'enps', 'fcr_rate', 'qa_score', 'containment_rate'] %}
 
 with actuals as (
     select * from {{ ref('int_sla_actuals') }}

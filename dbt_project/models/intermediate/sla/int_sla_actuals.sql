@@ -8,6 +8,8 @@
 -- ESAT / eNPS lines: agent surveys carry a site, not a channel or queue, so
 -- they are evaluated on all the vendor's agent surveys of the month
 -- (responded_at in the vendor's timezone).
+-- containment_rate lines: contained / self-service sessions of the month on the
+-- line's channel (int_sla_containment_counts; null channel = ivr, bot and web).
 -- QA lines (qa_score, qa_auto_fail_rate, qa_calibration_gap): counts from
 -- int_sla_qa_counts (evaluator_side, calibration and pair rules live there).
 {% set contact_metrics = sla_contact_metrics() %}
@@ -79,6 +81,8 @@ counts as (
         case when l.metric in ('{{ contact_metrics | join("', '") }}')
             then coalesce(c.fcr_repeat_basis_resolved, 0) + coalesce(c.fcr_disposition_basis_resolved, 0)
         end as fcr_resolved_contacts,
+        cc.self_service_sessions,
+        cc.contained_sessions,
         s.csat_responses,
         s.csat_top2box_responses,
         s.nps_responses,
@@ -98,6 +102,7 @@ counts as (
     left join contact_counts as c using (vendor_id, period_month, sla_line)
     left join survey_counts as s using (vendor_id, period_month, sla_line)
     left join agent_counts as a using (vendor_id, period_month, sla_line)
+    left join {{ ref('int_sla_containment_counts') }} as cc using (vendor_id, period_month, sla_line)
     left join {{ ref('int_sla_qa_counts') }} as q using (vendor_id, period_month, sla_line)
 ),
 
@@ -121,6 +126,7 @@ sized as (
             when 'nps' then nps_responses
             when 'esat_top2box' then esat_responses
             when 'enps' then enps_responses
+            when 'containment_rate' then self_service_sessions
             when 'qa_score' then qa_evaluations
             when 'qa_auto_fail_rate' then qa_evaluations
             when 'qa_calibration_gap' then calibration_pairs
@@ -153,6 +159,7 @@ select
             when 'nps' then 100.0 * (nps_promoters - nps_detractors) / sample_size
             when 'esat_top2box' then cast(esat_top2box_responses as double) / sample_size
             when 'enps' then 100.0 * (enps_promoters - enps_detractors) / sample_size
+            when 'containment_rate' then cast(contained_sessions as double) / sample_size
             when 'qa_score' then qa_score
             when 'qa_auto_fail_rate' then cast(qa_auto_fails as double) / sample_size
             when 'qa_calibration_gap' then calibration_gap
