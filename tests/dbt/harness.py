@@ -18,7 +18,8 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT = ROOT / "dbt_project"
 SCHEMA_SQL = ROOT / "ingestion" / "warehouse_schema.sql"
-_FEED_TABLES = {"interactions", "surveys", "agent_surveys", "invoice_lines", "fx_rates"}
+_FEED_TABLES = {"interactions", "surveys", "agent_surveys", "invoice_lines", "fx_rates", "qa_evaluations", "agent_time",
+                "self_service"}
 
 
 def create_raw(path: Path, tables: dict[str, list[dict]]) -> None:
