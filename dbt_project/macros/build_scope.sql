@@ -110,3 +110,36 @@
     select vendor_id, fingerprint, now() from {{ parameters }};
     commit;
 {%- endmacro %}
+
+
+{% macro scoped_logic_fingerprint() -%}
+    {#- The code the scoped models are computed with: the checksum of every scoped model and of
+        every model it reads, directly or not, plus var scoped_logic_version (bump it when a macro
+        those models call changes: macros have no checksum in the graph). Part of each vendor's
+        fingerprint (int_vendor_build_parameters), so an upgrade that changes this code restates
+        every month once, instead of keeping rows computed by the old code next to new ones. -#}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set wanted = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and 'scoped' in node.tags -%}
+        {%- do wanted.append(node.unique_id) -%}
+    {%- endfor -%}
+    {%- set seen = [] -%}
+    {#- Jinja has no while loop: walk the parents as a work list; each edge is pushed at most once
+        per node seen, so (edges + scoped models) pops always empty it -#}
+    {%- set ns = namespace(steps=wanted | length) -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- set ns.steps = ns.steps + (node.depends_on.nodes | length) -%}
+    {%- endfor -%}
+    {%- for _ in range(ns.steps) if wanted -%}
+        {%- set unique_id = wanted.pop() -%}
+        {%- if unique_id not in seen and unique_id in graph.nodes -%}
+            {%- do seen.append(unique_id) -%}
+            {%- do wanted.extend(graph.nodes[unique_id].depends_on.nodes) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set parts = ['version ' ~ var('scoped_logic_version', 1)] -%}
+    {%- for unique_id in seen | sort -%}
+        {%- do parts.append(graph.nodes[unique_id].name ~ ' ' ~ graph.nodes[unique_id].checksum.checksum) -%}
+    {%- endfor -%}
+    {{ return(local_md5(parts | join(' | '))) }}
+{%- endmacro %}

@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 -- Per vendor, what the scoped (incremental) models depend on in its contract:
 -- the FCR look-back horizon and a fingerprint of every contract field the
--- interaction-derived models read (kind, timezone, version dates, SLA lines). A changed fingerprint restates
+-- interaction-derived models read (kind, timezone, version dates, SLA lines), and of the code of the
+-- scoped models (macros/build_scope.sql scoped_logic_fingerprint). A changed fingerprint restates
 -- all of the vendor's months (int_build_scope); pricing changes need no
 -- restatement because the money marts are rebuilt whole on every build.
 -- fcr_horizon_days: the longest FCR repeat window of any version; next-contact
@@ -16,6 +17,10 @@ with contract_rows as (
     union all
     select vendor_id, 'sla ' || cast(s as varchar)
     from {{ ref('stg_contract_sla') }} as s
+    union all
+    -- the code the scoped models are computed with: a change restates every vendor once
+    select vendor_id, 'logic {{ scoped_logic_fingerprint() }}'
+    from {{ ref('stg_contracts') }}
 ),
 
 fingerprints as (
