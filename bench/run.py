@@ -351,7 +351,7 @@ def refresh_marts(workdir: Path, label: str) -> dict:
                    workdir / "logs" / f"{label}_dbt").run()
     if dbt.returncode != 0:
         raise SystemExit(f"dbt build ({label}) failed; see {workdir / 'logs'}")
-    pub = Measured([PY, "-c", "import sys; from pathlib import Path; from orchestration.publish import publish_marts; "
+    pub = Measured([PY, "-c", "import sys; from pathlib import Path; from serving.publish import publish_marts; "
                     "publish_marts(Path(sys.argv[1]), Path(sys.argv[2]))", str(warehouse),
                     str(warehouse.parent / "published.duckdb")], env, REPO, workdir / "logs" / f"{label}_publish").run()
     if pub.returncode != 0:

@@ -1,13 +1,18 @@
-"""dbt inside the Dagster step's process: `DbtCliResource.cli` without the subprocess.
+"""dagster-dbt internals: `DbtCliResource.cli` with dbt inside the Dagster step's process.
+
+Private uses (dagster-dbt 0.29): the internal modules `asset_utils`, `compat`,
+`core.dbt_cli_invocation`, `dagster_dbt_translator`, `dbt_manifest`; the
+overridden `_cli_version`, `_initialize_dbt_core_adapter`, `_stream_stdout`;
+`_get_unique_target_path` and `_error_messages`.
 
 `WarehouseDbtResource` is dagster-dbt's `DbtCliResource` (same selection
 arguments, same `stream()` / `get_error()`, same Dagster events: an Output
 and materialization per dbt model, an AssetCheckResult per dbt test), with
 the run's fixed costs removed:
 
-- dbt runs in this process through `dbt.cli.main.dbtRunner`, on a worker
-  thread whose events are fed, as the dicts dbt's JSON log lines carry, to
-  dagster-dbt's own event conversion. This saves the dbt subprocess (Python
+- dbt runs in this process (`transform.dbt_build.InProcessDbt`: `dbtRunner`
+  on a worker thread) and its events are fed, as the dicts dbt's JSON log
+  lines carry, to dagster-dbt's own event conversion. This saves the dbt subprocess (Python
   start and ~3 s of dbt imports), dagster-dbt's `dbt --version` subprocess
   (~3 s) and the dbt adapter it builds in-process only for column metadata,
   which this project does not fetch.
@@ -24,8 +29,6 @@ ends with the process, like a killed build (the next build cleans up).
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,65 +43,10 @@ from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 from dagster_dbt.dagster_dbt_translator import validate_opt_translator
 from dagster_dbt.dbt_manifest import validate_manifest
 
-_DONE = object()
+from compat import check_versions
+from transform.dbt_build import DONE, InProcessDbt
 
-
-class _InProcessDbt:
-    """What DbtCliInvocation needs of its `process`: the arguments, an exit code, wait()."""
-
-    def __init__(self, args: Sequence[str]):
-        self.args = ["dbt", *args]
-        # what the dbt CLI writes to stdout: info and up (debug goes to dbt.log); errors only with --quiet
-        self.levels = {"error"} if {"-q", "--quiet"} & set(args) else {"info", "warn", "error"}
-        self.returncode: int | None = None
-        self.exception: BaseException | None = None
-        self.events: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="dbt", daemon=True)
-
-    def start(self) -> "_InProcessDbt":
-        self._thread.start()
-        return self
-
-    def _callback(self, msg) -> None:
-        if msg.info.level in self.levels:
-            from dbt_common.events.functions import msg_to_dict
-
-            self.events.put(msg_to_dict(msg))
-
-    def _run(self) -> None:
-        try:
-            from dbt.cli.main import dbtRunner
-
-            result = dbtRunner(callbacks=[self._callback]).invoke(list(self.args[1:]))
-            self.exception = result.exception
-            # the dbt CLI's exit codes: 0 success, 1 a node failed, 2 dbt itself failed
-            self.returncode = 0 if result.success else (2 if result.exception is not None else 1)
-        except BaseException as exc:  # noqa: BLE001 - reported through the invocation
-            self.exception, self.returncode = exc, 2
-        finally:
-            release_duckdb()
-            self.events.put(_DONE)
-
-    def wait(self, timeout: float | None = None) -> int | None:
-        self._thread.join(timeout)
-        return self.returncode
-
-    def send_signal(self, sig) -> None:  # an interrupted step: dbt ends with the process
-        pass
-
-
-def release_duckdb() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open for the process (it only forgets it)."""
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # pragma: no cover
-        return
-    with DuckDBConnectionManager._LOCK:
-        env = DuckDBConnectionManager._ENV
-        DuckDBConnectionManager._ENV = None
-        if env is not None:
-            env.close()
-
+check_versions("dagster-dbt", "dbt-core")
 
 @dataclass
 class InProcessDbtInvocation(DbtCliInvocation):
@@ -107,10 +55,10 @@ class InProcessDbtInvocation(DbtCliInvocation):
     _finished: bool = field(init=False, default=False)
 
     def _stream_stdout(self) -> Iterator[str | dict[str, Any]]:
-        process: _InProcessDbt = self.process  # type: ignore[assignment]
+        process: InProcessDbt = self.process  # type: ignore[assignment]
         while not self._finished:
             raw_event = process.events.get()
-            if raw_event is _DONE:
+            if raw_event is DONE:
                 self._finished = True
                 process.wait()
                 if process.exception is not None:
@@ -165,7 +113,7 @@ class WarehouseDbtResource(DbtCliResource):
             *(["--indirect-selection", params.indirect_selection] if params.indirect_selection else []),
         ]
         invocation = InProcessDbtInvocation(
-            process=_InProcessDbt(dbt_args),  # type: ignore[arg-type]
+            process=InProcessDbt(dbt_args),  # type: ignore[arg-type]
             manifest=params.manifest, dagster_dbt_translator=params.dagster_dbt_translator,
             project_dir=project_dir, target_path=target_path, raise_on_error=raise_on_error,
             context=context, adapter=None, cli_version=self._cli_version, project=params.dbt_project)

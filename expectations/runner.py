@@ -29,7 +29,7 @@ without `_row_number` gets 1..n.
 Each rule is validated on a frame of only the columns it reads (`_by_columns`:
 GX copies the whole frame whenever it filters rows), and GX builds each
 expectation's configuration once per kwarg lookup instead of once per kwarg
-(`_build_expectation_configuration_once_per_lookup`).
+(`compat.gx.speed_up_validation`, with the batch fingerprint skipped).
 
 Speed (2 cores): ~1.5-2 s per million interaction rows (files of 100k-900k
 rows; ~4.5 s when each rule saw the whole frame), more when many rows fail;
@@ -205,14 +205,9 @@ class FeedValidator:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        from great_expectations.execution_engine import pandas_execution_engine
+        from compat.gx import speed_up_validation
 
-        # GX fingerprints every pandas batch under 1 GB by hashing the whole
-        # frame (pandas_data_fingerprint batch marker), twice per batch.validate
-        # (~2.4 s per million interaction rows each time). We never read the
-        # marker: skip it.
-        pandas_execution_engine.HASH_THRESHOLD = 0
-        _build_expectation_configuration_once_per_lookup()
+        speed_up_validation()  # no batch fingerprints, configurations built once per lookup
         self._gx = gx
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
@@ -531,37 +526,6 @@ def _for_gx(series: pd.Series, type_name: str | None) -> pd.Series | None:
             out.name = series.name
             return out
     return None
-
-
-def _build_expectation_configuration_once_per_lookup() -> None:
-    """GX rebuilds an expectation's whole configuration (a pydantic `.dict()`)
-    once per kwarg it looks up: about 100 rebuilds per expectation per
-    validation, ~40 % of validating a small file. These are GX 1.24's own
-    `_get_domain_kwargs` / `_get_success_kwargs`, building it once per call."""
-    from great_expectations.exceptions import InvalidExpectationKwargsError
-    from great_expectations.expectations.expectation import Expectation
-
-    if getattr(Expectation, "_bpo_kwargs_once", False):
-        return
-
-    def _get_domain_kwargs(self) -> dict[str, Any]:
-        kwargs = self.configuration.kwargs
-        domain_kwargs = {key: kwargs.get(key, self._get_default_value(key)) for key in self.domain_keys}
-        missing_kwargs = set(self.domain_keys) - set(domain_kwargs.keys())
-        if missing_kwargs:
-            raise InvalidExpectationKwargsError(f"Missing domain kwargs: {list(missing_kwargs)}")
-        return domain_kwargs
-
-    def _get_success_kwargs(self) -> dict[str, Any]:
-        domain_kwargs = self._get_domain_kwargs()
-        kwargs = self.configuration.kwargs
-        success_kwargs = {key: kwargs.get(key, self._get_default_value(key)) for key in self.success_keys}
-        success_kwargs.update(domain_kwargs)
-        return success_kwargs
-
-    Expectation._get_domain_kwargs = _get_domain_kwargs
-    Expectation._get_success_kwargs = _get_success_kwargs
-    Expectation._bpo_kwargs_once = True
 
 
 _validator: FeedValidator | None = None

@@ -12,9 +12,9 @@ from ingestion.batch import ingest
 from ingestion.feeds import FEEDS
 from ingestion.loader import sync_contracts
 from ingestion.warehouse import connect, wait_for_lock
-from orchestration.dbt_build import dbt_build_args, dbt_target_path, raise_if_locked
-from orchestration.dbt_inprocess import WarehouseDbtResource
-from orchestration.publish import publish_marts
+from transform.dbt_build import dbt_build_args, dbt_target_path, raise_if_locked
+from compat.dagster_dbt_inprocess import WarehouseDbtResource
+from serving.publish import publish_marts
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
 from serving.alerts import ALERT_STATUSES, GX_CHECK
 

@@ -347,7 +347,7 @@ def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (r
     _print_results(results)
     if not ok:
         raise typer.Exit(EXIT_FAILED)
-    from orchestration.report import print_mart_summary
+    from serving.report import print_mart_summary
 
     print_mart_summary(console, settings.resolved().published_path)
     console.print(f"\n[bold]warehouse[/]: {settings.warehouse.resolve()}\n"
@@ -463,7 +463,7 @@ def dispute(
 ) -> None:
     """Write a dispute pack (Excel + CSV) of one vendor's invoice findings for one month."""
     from ingestion.settings import Settings
-    from orchestration.dispute import DisputeError, build_dispute_pack, choose_source
+    from serving.dispute import DisputeError, build_dispute_pack, choose_source
 
     settings = Settings(**({"warehouse": warehouse} if warehouse is not None else {}))
     try:

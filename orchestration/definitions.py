@@ -11,7 +11,7 @@ from __future__ import annotations
 import dagster as dg
 from ingestion.settings import Settings
 from orchestration.assets import DBT_EXECUTABLE, contracts, dbt_models, dbt_project, landed_files, published_marts
-from orchestration.dbt_inprocess import WarehouseDbtResource
+from compat.dagster_dbt_inprocess import WarehouseDbtResource
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
 from orchestration.sensors import build_alert_sensors, build_landing_sensor
 

@@ -1,26 +1,31 @@
-"""How the marts are built: the one `dbt build` command line, and running it without Dagster.
+"""How the marts are built: the one `dbt build` command line, and running dbt without Dagster.
 
-The Dagster asset (`orchestration.assets.dbt_models`) runs the same arguments
-through dagster-dbt's events with dbt in the step's own process
-(`orchestration.dbt_inprocess`); `build_marts` runs them as a plain subprocess
-for scripts and tests. Both use the warehouse's own target folder
-(`dbt_target_path`), so dbt's partial parsing survives from one build to the
-next. Both wait for the warehouse lock first (dbt cannot wait for it
-itself: it fails at once with DuckDB's "Could not set lock") and turn a lock
-failure into `WarehouseLocked` with the same clear message as ingestion.
+`build_marts` runs the build as a plain dbt subprocess (scripts and tests);
+`InProcessDbt` runs dbt in this process on a worker thread (the Dagster
+step, through `compat.dagster_dbt_inprocess`, and the robustness driver),
+which saves the dbt subprocess's start and ~3 s of imports. Every route uses
+the warehouse's own target folder (`dbt_target_path`), so dbt's partial
+parsing survives from one build to the next, and waits for the warehouse
+lock first (dbt cannot wait for it itself: it fails at once with DuckDB's
+"Could not set lock"), turning a lock failure into `WarehouseLocked` with
+the same clear message as ingestion.
 
-Marts are `table` models rebuilt whole from `raw` on every build (no
-incremental models), so late and corrected data restate every affected month
-on the next build, and a build killed half-way leaves the previous tables:
-dbt-duckdb swaps each table in one transaction and drops the `__dbt_tmp` /
-`__dbt_backup` relations a killed build leaves behind at the next build.
+Marts are `table` models rebuilt whole from `raw` on every build, except the
+scoped incremental models (DEVELOPERS.md "Incremental builds"), whose delete
+and insert share one transaction; a build killed half-way leaves the
+previous tables: dbt-duckdb swaps each table in one transaction and drops the
+`__dbt_tmp` / `__dbt_backup` relations a killed build leaves behind at the
+next build.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from ingestion.warehouse import WarehouseLocked, is_lock_error, lock_message, lock_wait_seconds, wait_for_lock
@@ -71,3 +76,54 @@ def build_marts(warehouse: Path, *, reporting_currency: str = "USD", target_path
         raise_if_locked(warehouse, proc.stdout + proc.stderr)
         raise DbtBuildFailed(f"dbt build failed (exit {proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
     return proc
+
+
+DONE = object()
+
+
+class InProcessDbt:
+    """dbt run by `dbtRunner` on a worker thread of this process, its events queued as the dicts
+    dbt's JSON log lines carry. Shaped like the `process` of dagster-dbt's DbtCliInvocation
+    (the arguments, an exit code, wait()), which the Dagster step streams from."""
+
+    def __init__(self, args: Sequence[str]):
+        self.args = ["dbt", *args]
+        # what the dbt CLI writes to stdout: info and up (debug goes to dbt.log); errors only with --quiet
+        self.levels = {"error"} if {"-q", "--quiet"} & set(args) else {"info", "warn", "error"}
+        self.returncode: int | None = None
+        self.exception: BaseException | None = None
+        self.events: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="dbt", daemon=True)
+
+    def start(self) -> "InProcessDbt":
+        self._thread.start()
+        return self
+
+    def _callback(self, msg) -> None:
+        if msg.info.level in self.levels:
+            from dbt_common.events.functions import msg_to_dict
+
+            self.events.put(msg_to_dict(msg))
+
+    def _run(self) -> None:
+        try:
+            from dbt.cli.main import dbtRunner
+
+            result = dbtRunner(callbacks=[self._callback]).invoke(list(self.args[1:]))
+            self.exception = result.exception
+            # the dbt CLI's exit codes: 0 success, 1 a node failed, 2 dbt itself failed
+            self.returncode = 0 if result.success else (2 if result.exception is not None else 1)
+        except BaseException as exc:  # noqa: BLE001 - reported through the invocation
+            self.exception, self.returncode = exc, 2
+        finally:
+            from compat.dbt_duckdb import release_duckdb
+
+            release_duckdb()  # dbt-duckdb keeps the file open for the process otherwise
+            self.events.put(DONE)
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        self._thread.join(timeout)
+        return self.returncode
+
+    def send_signal(self, sig) -> None:  # an interrupted step: dbt ends with the process
+        pass

@@ -26,7 +26,7 @@ import pytest
 from ingestion.batch import ingest
 from ingestion.generator import generate
 from ingestion.settings import Settings
-from orchestration.dbt_build import build_marts
+from transform.dbt_build import build_marts
 from tests.dbt.harness import dbt_build
 
 pytestmark = pytest.mark.slow

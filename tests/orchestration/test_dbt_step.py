@@ -1,4 +1,4 @@
-"""The dbt step runs dbt in-process (orchestration.dbt_inprocess) and still gives Dagster what
+"""The dbt step runs dbt in-process (compat.dagster_dbt_inprocess) and still gives Dagster what
 dagster-dbt gives: a materialization per model, an asset check result per test, a failed step
 for a failed model or test, WarehouseLocked for a held lock; and dbt's partial parsing is reused."""
 
@@ -12,8 +12,8 @@ import dagster as dg
 import pytest
 
 from ingestion.warehouse import WarehouseLocked
-from orchestration.dbt_build import dbt_target_path
-from orchestration.dbt_inprocess import WarehouseDbtResource
+from transform.dbt_build import dbt_target_path
+from compat.dagster_dbt_inprocess import WarehouseDbtResource
 
 
 @pytest.fixture

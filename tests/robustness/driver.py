@@ -11,8 +11,8 @@ reads one JSON command per line from stdin:
 For each command it forks a child process that runs ONE pipeline cycle on
 those paths with the same functions the Dagster job uses
 (`ingestion.batch.ingest` with the real GX validator, `dbt build` with
-`orchestration.dbt_build.dbt_build_args` on this project, then
-`orchestration.publish.publish_marts`) and prints markers as it goes:
+`transform.dbt_build.dbt_build_args` on this project, then
+`serving.publish.publish_marts`) and prints markers as it goes:
 
     started <pid>                  (from this process, right after the fork)
     <pid> phase ingest             (the child, before the first file)
@@ -46,7 +46,7 @@ def _load() -> dict:
     from dbt.cli.main import dbtRunner
 
     from expectations.runner import get_validator
-    from orchestration.dbt_build import DBT_PROJECT_DIR, dbt_build_args
+    from transform.dbt_build import DBT_PROJECT_DIR, dbt_build_args
 
     validator = get_validator()
     parse_target = Path(os.environ.get("BPO_DRIVER_PARSE_TARGET", "/tmp")) / "bpo_driver_parse"
@@ -61,13 +61,13 @@ def _load() -> dict:
 
 
 def _cycle(cmd: dict, loaded: dict) -> int:
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
+    from compat.dbt_duckdb import release_duckdb
     from ingestion.batch import ingest
     from ingestion.settings import Settings
-    from orchestration.dbt_build import DBT_PROJECT_DIR, dbt_build_args
-    from orchestration.publish import publish_marts
+    from transform.dbt_build import DBT_PROJECT_DIR, dbt_build_args
+    from serving.publish import publish_marts
 
     pid = os.getpid()
     settings = Settings(landing=Path(cmd["landing"]), contracts=Path(cmd["contracts"]),
@@ -93,10 +93,7 @@ def _cycle(cmd: dict, loaded: dict) -> int:
     res = dbtRunner(manifest=loaded["manifest"], callbacks=[on_event]).invoke(
         [*dbt_build_args(settings.reporting_currency), "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", target, "--log-path", target])
-    env = DuckDBConnectionManager._ENV  # dbt-duckdb keeps the file open in-process: release it
-    if env is not None:
-        env.close()
-        DuckDBConnectionManager._ENV = None
+    release_duckdb()  # dbt-duckdb keeps the file open in-process
     if not res.success:
         _say(f"{pid} failed dbt build: {res.exception}")
         return 1

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from ingestion.batch import ingest
 from ingestion.warehouse import WarehouseLocked, connect, lock_wait_seconds
 from orchestration.cli import app
-from orchestration.dbt_build import build_marts, raise_if_locked
+from transform.dbt_build import build_marts, raise_if_locked
 from tests.conftest import land
 from tests.robustness.corpus import interactions
 

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from ingestion.generator import generate
-from orchestration.publish import publish_marts, remove_stale_copies
+from serving.publish import publish_marts, remove_stale_copies
 from tests.robustness.helpers import ROOT, Paths, copy_landed, spread_mtimes
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from orchestration.publish import publish_marts
+from serving.publish import publish_marts
 from tests.dbt.harness import create_raw, dbt_build
 from tests.dbt.money_fixtures import contract, line, new_tables
 

@@ -1,0 +1,25 @@
+"""dbt-duckdb internals: the process-wide DuckDB database its connection manager keeps open."""
+
+from __future__ import annotations
+
+from compat import check_versions
+
+check_versions("dbt-duckdb", "dbt-core")
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open for the process (it only forgets it).
+
+    dbt-duckdb holds the file in the class attribute `DuckDBConnectionManager._ENV` after an
+    in-process invocation; until it is closed, no other process (publish, the next run, a
+    reader) can open the warehouse.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if env is not None:
+            env.close()
