@@ -55,11 +55,15 @@ select
     l.period_month,
     l.sla_line,
     e.qa_evaluations,
-    {{ qa_score('e.qa_evaluations', 'e.qa_value_sum', 'e.qa_score_units', 'e.qa_max_units_min', 'e.qa_max_units_max') }}
-        as qa_score,
+    -- rounded to 12 places: a mean of floating-point quotients that is exactly the target (a number of
+    -- at most 6 places) then compares equal to it, so met is judged on the exact value
+    round(
+        {{ qa_score('e.qa_evaluations', 'e.qa_value_sum', 'e.qa_score_units', 'e.qa_max_units_min', 'e.qa_max_units_max') }},
+        12
+    ) as qa_score,
     e.qa_auto_fails,
     p.calibration_pairs,
-    p.calibration_gap_sum / nullif(p.calibration_pairs, 0) as calibration_gap
+    round(p.calibration_gap_sum / nullif(p.calibration_pairs, 0), 12) as calibration_gap
 from lines as l
 left join evaluations as e using (vendor_id, period_month, sla_line)
 left join pairs as p using (vendor_id, period_month, sla_line)
