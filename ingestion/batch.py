@@ -92,7 +92,8 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
     with connect(settings.warehouse) as con:
         contracts = sync_contracts(con, settings.contracts)
         ahead = _Prefetch(files, _known_shas(con, replay),
-                          lambda f: prepare_file(f, contracts, mappings_dir=settings.mappings_dir))
+                          lambda f: prepare_file(f, contracts, mappings_dir=settings.mappings_dir,
+                                                 salt=settings.pii_salt.get_secret_value()))
         with ahead:
             for i, f in enumerate(files):
                 try:

@@ -112,8 +112,10 @@ class PreparedFile:
 
 
 def prepare_file(landed: LandedFile, contracts: dict[str, Contract], *,
-                 mappings_dir: Path | None = None) -> PreparedFile:
+                 mappings_dir: Path | None = None, salt: str | None = None) -> PreparedFile:
     """Everything before validation: layout and contract checks, read (through a mapping), normalise.
+
+    `salt`: the PII salt; None = `Settings.pii_salt` from the environment.
 
     Never raises: any problem, foreseen or not, is `prepared.rejected` (the file is quarantined).
     """
@@ -125,7 +127,7 @@ def prepare_file(landed: LandedFile, contracts: dict[str, Contract], *,
                              mappings_dir=mappings_dir, read_canonical=read_raw)
         prepared.mapping_version = source.mapping_version
         normalised = normalise(source.frame, feed, vendor_id=landed.vendor_id, timezone=source.timezone,
-                               salt=pii_salt())
+                               salt=pii_salt() if salt is None else salt)
         prepared.warnings = source.warnings + normalised.warnings
         del source  # the raw frame
         _check_against_contract(normalised.frame, feed, landed, contracts)

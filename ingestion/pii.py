@@ -2,26 +2,27 @@
 
 Clear-text PII never reaches the warehouse: identifiers are replaced by a
 salted sha256 so that repeat contacts can still be matched, and free text is
-dropped. The salt is a secret setting (BPO_PII_SALT); the built-in default
-exists only so the demo runs, and `bpo run` warns when it is in use.
+dropped. The salt is a secret setting (`Settings.pii_salt`, BPO_PII_SALT); the
+built-in default exists only so the demo runs, and `bpo run` warns when it is
+in use.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 
 import polars as pl
 
-DEMO_SALT = "bpo-warehouse-demo-salt"
+from ingestion.settings import Settings
 
 
-def pii_salt() -> str:
-    return os.environ.get("BPO_PII_SALT", DEMO_SALT)
+def pii_salt(settings: Settings | None = None) -> str:
+    """The salt in clear, for hashing only (from the environment when no settings are given)."""
+    return (settings or Settings.from_env()).pii_salt.get_secret_value()
 
 
-def using_demo_salt() -> bool:
-    return pii_salt() == DEMO_SALT
+def using_demo_salt(settings: Settings | None = None) -> bool:
+    return (settings or Settings.from_env()).using_demo_salt
 
 
 def salted_sha256(values: pl.Series, salt: str) -> pl.Series:

@@ -9,7 +9,6 @@ produces a clear error instead of a hang.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -18,14 +17,10 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.settings import Settings
+
 SCHEMA_SQL = (Path(__file__).parent / "warehouse_schema.sql").read_text()
-DEFAULT_LOCK_WAIT_SECONDS = 30.0
 _RETRY_SECONDS = 0.25
-# DuckDB's buffer pool defaults to 80 % of RAM and keeps what a run wrote cached beside
-# the files in flight. Ingestion writes one file at a time and needs little (dbt has its
-# own limit, dbt_project/profiles.yml): at 10M rows, 256MB took peak RSS from 3.5 to 3.2 GB.
-INGEST_MEMORY_LIMIT_ENV = "BPO_INGEST_MEMORY_LIMIT"
-INGEST_MEMORY_LIMIT_DEFAULT = "256MB"
 
 
 class WarehouseLocked(RuntimeError):
@@ -33,12 +28,8 @@ class WarehouseLocked(RuntimeError):
 
 
 def lock_wait_seconds() -> float:
-    """How long to wait for another process's lock: BPO_LOCK_WAIT_SECONDS (default 30)."""
-    raw = os.environ.get("BPO_LOCK_WAIT_SECONDS", "").strip()
-    try:
-        return max(0.0, float(raw)) if raw else DEFAULT_LOCK_WAIT_SECONDS
-    except ValueError:
-        raise ValueError(f"BPO_LOCK_WAIT_SECONDS must be a number of seconds, not {raw!r}") from None
+    """How long to wait for another process's lock: `Settings.lock_wait_seconds` (BPO_LOCK_WAIT_SECONDS, 30)."""
+    return Settings.from_env().lock_wait_seconds
 
 
 def is_lock_error(message: str) -> bool:
@@ -67,7 +58,8 @@ def connect(path: Path, *, read_only: bool = False,
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path} yet: run `bpo run` first")
     path.parent.mkdir(parents=True, exist_ok=True)
-    wait = lock_wait_seconds() if wait_seconds is None else wait_seconds
+    settings = Settings.from_env()
+    wait = settings.lock_wait_seconds if wait_seconds is None else wait_seconds
     started = time.monotonic()
     while True:
         try:
@@ -84,7 +76,7 @@ def connect(path: Path, *, read_only: bool = False,
         if not read_only:
             # a SET, not a connect() config: another connection of this process to the same file
             # (dbt in-process, a test's reader) must not meet "different configuration"
-            con.execute("set memory_limit = ?", [os.environ.get(INGEST_MEMORY_LIMIT_ENV, INGEST_MEMORY_LIMIT_DEFAULT)])
+            con.execute("set memory_limit = ?", [settings.ingest_memory_limit])
             con.execute(SCHEMA_SQL)
         yield con
     finally:

@@ -1,8 +1,12 @@
-"""Assets: contracts → landed files into raw.* → dbt models → published copy."""
+"""Assets: contracts → landed files into raw.* → dbt models → published copy.
 
+Importing this module does nothing but define: the dbt assets need the project's manifest
+(`dbt parse` when it is stale), so they are built by `build_dbt_assets()`, which
+`orchestration.definitions.build_definitions` calls (`dbt_models` / `published_marts` as
+module attributes build them on first use too).
+"""
 
-import os
-import sys
+import functools
 from pathlib import Path
 
 import dagster as dg
@@ -12,18 +16,15 @@ from ingestion.batch import ingest
 from ingestion.feeds import FEEDS
 from ingestion.loader import sync_contracts
 from ingestion.warehouse import connect, wait_for_lock
-from transform.dbt_build import dbt_build_args, dbt_target_path, raise_if_locked
 from compat.dagster_dbt_inprocess import WarehouseDbtResource
 from serving.publish import publish_marts
+from transform.dbt_build import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_build_args, dbt_target_path, raise_if_locked
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
 from serving.alerts import ALERT_STATUSES, GX_CHECK
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 CONTRACT_TABLES = ("contracts", "contract_versions", "contract_pricing", "contract_pricing_tiers", "contract_sla",
                    "contract_worked_time_states")
 RAW_FEED_TABLES = {feed.table: feed.name for feed in FEEDS.values()}
-# dbt from this environment, whether or not the venv is on PATH
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 WAREHOUSE_POOL = "duckdb_warehouse"  # one writer at a time (DuckDB's file lock)
 
 
@@ -159,27 +160,41 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("config", {}).get("schema") or "dbt"
 
 
-@dbt_assets(manifest=ensure_dbt_manifest(), project=dbt_project, dagster_dbt_translator=WarehouseDbtTranslator(),
-            pool=WAREHOUSE_POOL)
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """dbt build: staging views, intermediate models and marts, with dbt tests as asset checks."""
-    os.environ["BPO_WAREHOUSE"] = warehouse.warehouse  # read by dbt_project/profiles.yml
-    # dbt fails at once on a held lock: wait for it here (BPO_LOCK_WAIT_SECONDS), then fail clearly
-    wait_for_lock(Path(warehouse.warehouse))
-    # one target folder per warehouse, kept between runs: dbt's partial_parse.msgpack there matches this
-    # warehouse's profile and vars, so a run re-parses only the dbt files that changed
-    invocation = dbt.cli(dbt_build_args(warehouse.reporting_currency), context=context, raise_on_error=False,
-                         target_path=dbt_target_path(Path(warehouse.warehouse)))
-    yield from invocation.stream()
-    error = invocation.get_error()
-    if error is not None:
-        raise_if_locked(Path(warehouse.warehouse), str(error))
-        raise error
+@functools.cache
+def build_dbt_assets() -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
+    """(dbt_models, published_marts), parsing the dbt project first when its manifest is stale."""
+
+    @dbt_assets(manifest=ensure_dbt_manifest(), project=dbt_project, dagster_dbt_translator=WarehouseDbtTranslator(),
+                pool=WAREHOUSE_POOL)
+    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        """dbt build: staging views, intermediate models and marts, with dbt tests as asset checks."""
+        path = Path(warehouse.warehouse)
+        # dbt fails at once on a held lock: wait for it here (BPO_LOCK_WAIT_SECONDS), then fail clearly
+        wait_for_lock(path)
+        # the warehouse reaches dbt_project/profiles.yml as a --var of this invocation; one target folder per
+        # warehouse, kept between runs: dbt's partial_parse.msgpack there matches this warehouse's vars, so a
+        # run re-parses only the dbt files that changed
+        settings = warehouse.settings
+        invocation = dbt.cli(dbt_build_args(path, warehouse.reporting_currency, memory_limit=settings.duckdb_memory_limit),
+                             context=context, raise_on_error=False, target_path=dbt_target_path(path))
+        yield from invocation.stream()
+        error = invocation.get_error()
+        if error is not None:
+            raise_if_locked(path, str(error))
+            raise error
+
+    @dg.asset(deps=[dbt_models], group_name="serving", pool=WAREHOUSE_POOL)
+    def published_marts(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        """The marts, copied to a read-only DuckDB file for BI and swapped in atomically."""
+        info = publish_marts(Path(warehouse.warehouse), Path(warehouse.published))
+        return dg.MaterializeResult(metadata={"build_id": info["build_id"], "path": info["path"],
+                                              "tables": len(info["tables"])})
+
+    return dbt_models, published_marts
 
 
-@dg.asset(deps=[dbt_models], group_name="serving", pool=WAREHOUSE_POOL)
-def published_marts(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """The marts, copied to a read-only DuckDB file for BI and swapped in atomically."""
-    info = publish_marts(Path(warehouse.warehouse), Path(warehouse.published))
-    return dg.MaterializeResult(metadata={"build_id": info["build_id"], "path": info["path"],
-                                          "tables": len(info["tables"])})
+def __getattr__(name: str):
+    """`from orchestration.assets import dbt_models` keeps working, building the dbt assets on first use."""
+    if name in ("dbt_models", "published_marts"):
+        return dict(zip(("dbt_models", "published_marts"), build_dbt_assets()))[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -54,20 +54,32 @@ class _FastExit:
 
 
 fast_exit = _FastExit()
-atexit.register(fast_exit)
-_excepthook = sys.excepthook
+
+
+_excepthook = [sys.__excepthook__]  # the hook in place when `bpo` started
 
 
 def _disarm_on_uncaught(*exc_info) -> None:
     fast_exit.disarm()
-    _excepthook(*exc_info)
+    _excepthook[0](*exc_info)
 
 
-sys.excepthook = _disarm_on_uncaught
+_registered: list = []
 
 
 class _App(typer.Typer):
+    """The `bpo` program. What a process needs is set up when the app is called, never on import
+    (tests and Dagster import this module): the fast exit, and the allocator settings for polars,
+    which must be in the environment before polars is loaded (ingestion.settings.ALLOCATOR_ENV)."""
+
     def __call__(self, *args, **kwargs):
+        from ingestion.settings import allocator_environment
+
+        os.environ.update(allocator_environment(dict(os.environ)))
+        if fast_exit not in _registered:
+            atexit.register(fast_exit)  # registered before anything the run registers, so it runs last
+            _excepthook[0], sys.excepthook = sys.excepthook, _disarm_on_uncaught
+            _registered.append(fast_exit)
         try:
             return super().__call__(*args, **kwargs)
         except SystemExit as exc:
@@ -130,7 +142,7 @@ def friendly_errors(command):
 def _warn_demo_salt() -> None:
     from ingestion.pii import using_demo_salt
 
-    if using_demo_salt():
+    if using_demo_salt():  # Settings.pii_salt (BPO_PII_SALT) is the public demo salt
         err.print("[yellow]warning:[/] BPO_PII_SALT is not set: customer identifiers are hashed with the "
                   "built-in demo salt, which is public; set BPO_PII_SALT (a secret) before loading real data",
                   highlight=False, soft_wrap=True)
@@ -200,7 +212,7 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False):
     run_config = {
         "ops": {"landed_files": {"config": {"paths": paths or [], "replay": replay}}},
         # Dagster's step-by-step DEBUG events drown the summary; warnings (quarantines) still show.
-        "loggers": {"console": {"config": {"log_level": os.environ.get("BPO_LOG_LEVEL", "WARNING").upper()}}},
+        "loggers": {"console": {"config": {"log_level": settings.log_level.upper()}}},  # BPO_LOG_LEVEL
     }
     try:
         # the warehouse's persistent Dagster home: the run shows in the history of `dg dev` (make dagster)

@@ -1,6 +1,7 @@
 """Dagster definitions: `dg dev` (or `dagster dev`) from the project root loads `defs`.
 
-Paths come from BPO_* environment variables (see ingestion/settings.py);
+Paths come from BPO_* environment variables (see ingestion/settings.py), read
+when the code location loads (`defs` is a `@dg.definitions` function);
 `bpo run` builds the same definitions with paths from its options. The
 instance (runs, sensor cursors) lives in the warehouse's Dagster home,
 <warehouse folder>/.dagster (orchestration/instance.py; `make dagster`).
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 import dagster as dg
 from ingestion.settings import Settings
-from orchestration.assets import DBT_EXECUTABLE, contracts, dbt_models, dbt_project, landed_files, published_marts
 from compat.dagster_dbt_inprocess import WarehouseDbtResource
+from orchestration.assets import build_dbt_assets, contracts, dbt_project, landed_files
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
 from orchestration.sensors import build_alert_sensors, build_landing_sensor
+from transform.dbt_build import DBT_EXECUTABLE
 
 PIPELINE_JOB = "process_landing_zone"
 
@@ -27,6 +29,8 @@ pipeline_job = dg.define_asset_job(
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
+    """The whole code location for these settings (parses the dbt project first when it changed)."""
+    dbt_models, published_marts = build_dbt_assets()
     return dg.Definitions(
         assets=[contracts, landed_files, dbt_models, published_marts],
         jobs=[pipeline_job],
@@ -40,4 +44,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
 
 
-defs = build_definitions(Settings())
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What `dg dev` loads, with settings from the environment: built when the code location loads, not on import."""
+    return build_definitions(Settings())

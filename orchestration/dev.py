@@ -20,7 +20,7 @@ import signal
 import sys
 from pathlib import Path
 
-from ingestion.settings import Settings
+from ingestion.settings import Settings, allocator_environment
 from orchestration.instance import fail_abandoned_runs, open_instance, prepare_dagster_home
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +36,8 @@ def main(argv: list[str]) -> None:  # pragma: no cover - replaces the process; t
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_DFL)  # kept across exec; an ignored signal would stay ignored
     dg = str(Path(sys.executable).with_name("dg"))
-    env = {**os.environ, "DAGSTER_HOME": str(home), "VIRTUAL_ENV": sys.prefix}
+    # the code server and its run workers load polars: its allocator settings go in first
+    env = allocator_environment({**os.environ, "DAGSTER_HOME": str(home), "VIRTUAL_ENV": sys.prefix})
     os.chdir(PROJECT_ROOT)
     os.execve(dg, [dg, "dev", *argv], env)
 

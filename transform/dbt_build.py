@@ -20,7 +20,7 @@ next build.
 
 from __future__ import annotations
 
-import os
+import json
 import queue
 import subprocess
 import sys
@@ -28,6 +28,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from ingestion.settings import Settings
 from ingestion.warehouse import WarehouseLocked, is_lock_error, lock_message, lock_wait_seconds, wait_for_lock
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
@@ -39,16 +40,29 @@ class DbtBuildFailed(RuntimeError):
     """dbt build failed (a model or a test); the previous marts and published copy stay in place."""
 
 
-def dbt_build_args(reporting_currency: str = "USD") -> list[str]:
-    """Arguments of the build: every model and test of the project."""
-    return ["build", "--vars", f"{{reporting_currency: {reporting_currency}}}"]
+def dbt_vars(warehouse: Path, reporting_currency: str = "USD", memory_limit: str | None = None) -> str:
+    """The --vars of an invocation (JSON, which is YAML): the warehouse and DuckDB's memory limit
+    reach dbt_project/profiles.yml here, explicitly, not through the process's environment.
+
+    memory_limit: None = `Settings.duckdb_memory_limit` (BPO_DUCKDB_MEMORY_LIMIT).
+    """
+    return json.dumps({
+        "reporting_currency": reporting_currency,
+        "bpo_warehouse": str(Path(warehouse).resolve()),
+        "bpo_duckdb_memory_limit": memory_limit or Settings.from_env().duckdb_memory_limit,
+    })
+
+
+def dbt_build_args(warehouse: Path, reporting_currency: str = "USD", *, memory_limit: str | None = None) -> list[str]:
+    """Arguments of the build of one warehouse: every model and test of the project."""
+    return ["build", "--vars", dbt_vars(warehouse, reporting_currency, memory_limit)]
 
 
 def dbt_target_path(warehouse: Path) -> Path:
     """dbt's target (and log) folder for a warehouse, kept between builds for partial parsing.
 
-    dbt re-parses the whole project when the profile (the warehouse path) or the --vars differ
-    from the last parse in the target folder, so each warehouse keeps its own folder beside it.
+    dbt re-parses the whole project when the profile or the --vars (which hold the warehouse path)
+    differ from the last parse in the target folder, so each warehouse keeps its own folder beside it.
     """
     return Path(warehouse).resolve().parent / "dbt_target"
 
@@ -68,9 +82,9 @@ def build_marts(warehouse: Path, *, reporting_currency: str = "USD", target_path
     target_path = target_path or dbt_target_path(warehouse)
     log_path = log_path or warehouse.parent / "dbt_logs"
     proc = subprocess.run(
-        [DBT_EXECUTABLE, *dbt_build_args(reporting_currency), "--project-dir", str(DBT_PROJECT_DIR),
+        [DBT_EXECUTABLE, *dbt_build_args(warehouse, reporting_currency), "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target_path), "--log-path", str(log_path)],
-        env={**os.environ, "BPO_WAREHOUSE": str(warehouse)}, capture_output=True, text=True,
+        capture_output=True, text=True,
     )
     if proc.returncode != 0:
         raise_if_locked(warehouse, proc.stdout + proc.stderr)

@@ -51,10 +51,9 @@ def _load() -> dict:
     validator = get_validator()
     parse_target = Path(os.environ.get("BPO_DRIVER_PARSE_TARGET", "/tmp")) / "bpo_driver_parse"
     # the catalog name in the parsed manifest is the warehouse file stem: warehouses must be *.../warehouse.duckdb
-    os.environ["BPO_WAREHOUSE"] = str(parse_target / "warehouse.duckdb")
     parsed = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
                                  str(DBT_PROJECT_DIR), "--target-path", str(parse_target),
-                                 "--log-path", str(parse_target), *dbt_build_args()[1:]])
+                                 "--log-path", str(parse_target), *dbt_build_args(parse_target / "warehouse.duckdb")[1:]])
     if not parsed.success:
         raise SystemExit(f"dbt parse failed: {parsed.exception}")
     return {"validator": validator, "manifest": parsed.result}
@@ -81,7 +80,6 @@ def _cycle(cmd: dict, loaded: dict) -> int:
     _say(f"{pid} phase ingest")
     results = ingest(settings, validate)
     _say(f"{pid} phase dbt")
-    os.environ["BPO_WAREHOUSE"] = str(settings.warehouse)
     started = []
 
     def on_event(event) -> None:
@@ -91,7 +89,7 @@ def _cycle(cmd: dict, loaded: dict) -> int:
 
     target = cmd["target"]
     res = dbtRunner(manifest=loaded["manifest"], callbacks=[on_event]).invoke(
-        [*dbt_build_args(settings.reporting_currency), "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+        [*dbt_build_args(settings.warehouse, settings.reporting_currency), "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", target, "--log-path", target])
     release_duckdb()  # dbt-duckdb keeps the file open in-process
     if not res.success:
