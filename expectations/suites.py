@@ -55,7 +55,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from ingestion.feeds import FEEDS, Column, Feed
+from ingestion.feeds import CURRENCY_PATTERN, FEEDS, Column, Feed, stored_name
 
 if TYPE_CHECKING:  # pragma: no cover
     import great_expectations as gx
@@ -70,7 +70,7 @@ EARLIEST_DATE = dt.date(2000, 1, 1)
 TIMESTAMP_HEADROOM = dt.timedelta(days=1)
 DATE_HEADROOM = dt.timedelta(days=366)
 
-CURRENCY_REGEX = r"^[A-Z]{3}$"
+CURRENCY_REGEX = CURRENCY_PATTERN.pattern
 
 # Columns whose declared min_value is exclusive (value must be > min).
 STRICT_MIN: dict[str, frozenset[str]] = {"fx_rates": frozenset({"rate_to_reporting"}),
@@ -143,15 +143,11 @@ def _pair_problem(feed: Feed, a: str, b: str, strict: bool) -> str:
     return f"{a} is before {b}" if in_time else f"{b} is above {a}"
 
 
-def stored_name(c: Column) -> str | None:
-    """The column's name as stored (PII transformed), None when never stored."""
-    if c.pii == "hash":
-        return f"{c.name}_hash"
-    if c.pii == "drop":
-        return None
-    if c.pii == "flag":
-        return f"has_{c.name}"
-    return c.name
+# plausible range by column type: earliest value, the parameter holding the latest, the message's upper bound
+_PLAUSIBLE = {
+    "timestamp": (EARLIEST_TIMESTAMP, PARAM_LATEST_TIMESTAMP, "more than 1 day in the future"),
+    "date": (EARLIEST_DATE, PARAM_LATEST_DATE, "more than a year in the future"),
+}
 
 
 def _generic_rules(feed: Feed) -> list[Rule]:
@@ -213,36 +209,12 @@ def _generic_rules(feed: Feed) -> list[Rule]:
             rules.append(
                 Rule(f"range:{name}", "ExpectColumnValuesToBeBetween", kwargs, problem, (name,), column=name)
             )
-        if c.type == "timestamp":
-            rules.append(
-                Rule(
-                    f"plausible:{name}",
-                    "ExpectColumnValuesToBeBetween",
-                    {
-                        "column": name,
-                        "min_value": EARLIEST_TIMESTAMP,
-                        "max_value": {"$PARAMETER": PARAM_LATEST_TIMESTAMP},
-                    },
-                    f"{name} is implausible (before 2000-01-01 or more than 1 day in the future)",
-                    (name,),
-                    column=name,
-                )
-            )
-        elif c.type == "date":
-            rules.append(
-                Rule(
-                    f"plausible:{name}",
-                    "ExpectColumnValuesToBeBetween",
-                    {
-                        "column": name,
-                        "min_value": EARLIEST_DATE,
-                        "max_value": {"$PARAMETER": PARAM_LATEST_DATE},
-                    },
-                    f"{name} is implausible (before 2000-01-01 or more than a year in the future)",
-                    (name,),
-                    column=name,
-                )
-            )
+        if c.type in _PLAUSIBLE:
+            earliest, latest, beyond = _PLAUSIBLE[c.type]
+            rules.append(Rule(
+                f"plausible:{name}", "ExpectColumnValuesToBeBetween",
+                {"column": name, "min_value": earliest, "max_value": {"$PARAMETER": latest}},
+                f"{name} is implausible (before 2000-01-01 or {beyond})", (name,), column=name))
 
     key = feed.unique_key
     if len(key) == 1:

@@ -13,12 +13,14 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from ingestion.feeds import CHANNELS, EVALUATOR_SIDES, INVOICE_UNITS, SELF_SERVICE_CHANNELS
+from ingestion.feeds import (CHANNELS, CURRENCY_PATTERN, EVALUATOR_SIDES, INVOICE_UNITS, SELF_SERVICE_CHANNELS,
+                             VENDOR_ID_PATTERN)
+from ingestion.yaml_models import (StrictModel, check_timezone, field_path, line_of, validation_errors,
+                                   yaml_problem)
 
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]  # same values as the feeds
 SelfServiceChannel = Literal[SELF_SERVICE_CHANNELS]  # type: ignore[valid-type]
@@ -48,21 +50,15 @@ WorkClass = Literal[WORK_CLASSES]  # type: ignore[valid-type]
 SELF_SERVICE_CATEGORIES = ("contained_sessions",)
 AbandonTreatment = Literal["exclude_short", "exclude_all", "count_against", "count_for_within"]
 
-VENDOR_ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
 
 
-class _Strict(BaseModel):
-    # Unknown keys are almost always typos (`treshold_seconds`): reject them.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Tier(_Strict):
+class Tier(StrictModel):
     up_to: Decimal | None = Field(default=None, gt=0)
     rate: Decimal = Field(ge=0)
     basis: Literal["marginal", "whole"] = "marginal"
 
 
-class PricingItem(_Strict):
+class PricingItem(StrictModel):
     category: str = Field(min_length=1)
     channel: Channel | SelfServiceChannel | None = None
     unit: Literal[INVOICE_UNITS] | None = None  # type: ignore[valid-type]
@@ -100,7 +96,7 @@ class PricingItem(_Strict):
         return self
 
 
-class SlaLine(_Strict):
+class SlaLine(StrictModel):
     metric: Metric
     channel: Channel | SelfServiceChannel | None = None
     queue: str | None = None
@@ -129,7 +125,7 @@ class SlaLine(_Strict):
         return self
 
 
-class Tolerance(_Strict):
+class Tolerance(StrictModel):
     quantity_pct: Decimal = Field(default=Decimal("0.02"), ge=0)
     amount_abs: Decimal = Field(default=Decimal("1.00"), ge=0)
 
@@ -137,7 +133,7 @@ class Tolerance(_Strict):
 NOT_A_NAME = "is read by YAML as a boolean or a number, not a name: quote it (e.g. 'off': unpaid)"
 
 
-class WorkedTime(_Strict):
+class WorkedTime(StrictModel):
     """How agent_time counts against hour- and FTE-priced lines."""
 
     states: dict[str, WorkClass] = Field(min_length=1)  # the vendor's state name -> class
@@ -156,7 +152,7 @@ class WorkedTime(_Strict):
         return v
 
 
-class ContractVersion(_Strict):
+class ContractVersion(StrictModel):
     effective_from: date
     effective_to: date | None = None  # inclusive; null = open-ended
     pricing: list[PricingItem] = Field(default_factory=list)
@@ -184,7 +180,7 @@ class ContractVersion(_Strict):
         return self
 
 
-class Contract(_Strict):
+class Contract(StrictModel):
     vendor_id: str
     name: str = Field(min_length=1)
     kind: Literal["outsourcer", "in_house"]
@@ -202,16 +198,12 @@ class Contract(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA timezone {v!r} (e.g. America/Monterrey)") from None
-        return v
+        return check_timezone(v, "America/Monterrey")
 
     @field_validator("currency")
     @classmethod
     def _iso_currency(cls, v: str) -> str:
-        if not re.fullmatch(r"[A-Z]{3}", v):
+        if not CURRENCY_PATTERN.match(v):
             raise ValueError("currency must be an ISO 4217 code such as MXN")
         return v
 
@@ -240,34 +232,6 @@ class ContractError(ValueError):
     """A contract file is invalid; the message names file, line, field and problem."""
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """Walk the YAML node tree along a pydantic error location; return a 1-based line."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == key), None)
-            if match is None:
-                key_node = next((k for k, _ in node.value if k.value == key), None)
-                return key_node.start_mark.line + 1 if key_node else line
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
-def _field_path(loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for key in loc:
-        if isinstance(key, int):
-            parts.append(f"[{key}]")
-        else:
-            parts.append(("." if parts else "") + str(key))
-    return "".join(parts) or "(top level)"
-
-
 def _unconstructible_scalar(path: Path, root: yaml.Node | None) -> str:
     """The one-line error for the first scalar that YAML cannot construct (an impossible date)."""
     loader = yaml.SafeLoader("")
@@ -282,7 +246,7 @@ def _unconstructible_scalar(path: Path, root: yaml.Node | None) -> str:
             try:
                 loader.construct_object(node, deep=True)
             except ValueError as exc:
-                return (f"{path}, line {node.start_mark.line + 1}: {_field_path(loc)}: "
+                return (f"{path}, line {node.start_mark.line + 1}: {field_path(loc)}: "
                         f"{node.value!r} is not a valid date ({exc})")
     return f"{path}: a value cannot be read (not a valid date?)"
 
@@ -303,7 +267,7 @@ def _key_problems(path: Path, root: yaml.Node | None) -> list[str]:
             for key, value in node.value:
                 if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
                     continue
-                where = _field_path(loc)
+                where = field_path(loc)
                 if states and key.tag != "tag:yaml.org,2002:str":  # `off:` is False, `1:` is 1
                     errors.append(f"{path}, line {key.start_mark.line + 1}: {where}: state {key.value!r} {NOT_A_NAME}")
                 if key.value in first:
@@ -325,9 +289,7 @@ def load_contract(path: Path) -> Contract:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark else ""
-        raise ContractError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise ContractError(yaml_problem(path, exc)) from None
     except ValueError:  # a scalar YAML reads as a date but no such date exists (2026-02-30)
         raise ContractError(_unconstructible_scalar(path, node)) from None
     if not isinstance(data, dict):
@@ -337,23 +299,21 @@ def load_contract(path: Path) -> Contract:
         contract = Contract.model_validate(data)
     except ValidationError as exc:
         lines = list(key_problems)
-        for err in exc.errors():
-            if NOT_A_NAME in err["msg"] and key_problems:
+        for err, loc, msg in validation_errors(exc):
+            if NOT_A_NAME in msg and key_problems:
                 continue  # already reported on the key's own line by _key_problems
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            line = _line_of(node, loc)
-            msg = err["msg"].removeprefix("Value error, ")
+            line = line_of(node, loc)
             if err["type"] == "literal_error" and loc[-3:-1] == ("worked_time", "states"):
                 msg = (f"unknown class {err['input']!r} for state {loc[-1]!r}; expected "
                        f"{', '.join(WORK_CLASSES[:-1])} or {WORK_CLASSES[-1]}")
-            lines.append(f"{path}, line {line}: {_field_path(loc)}: {msg}")
+            lines.append(f"{path}, line {line}: {field_path(loc)}: {msg}")
         raise ContractError("\n".join(lines)) from None
     if key_problems:
         raise ContractError("\n".join(key_problems))
     expected = path.name.removesuffix(".yaml").removesuffix(".yml")
     if contract.vendor_id != expected:
         raise ContractError(
-            f"{path}, line {_line_of(node, ('vendor_id',))}: vendor_id: {contract.vendor_id!r} "
+            f"{path}, line {line_of(node, ('vendor_id',))}: vendor_id: {contract.vendor_id!r} "
             f"does not match the file name (expected {expected!r})"
         )
     return contract

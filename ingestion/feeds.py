@@ -6,6 +6,7 @@ declarations, so a feed's shape is written down exactly once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,6 +28,15 @@ INVOICE_UNITS = ("contact", "minute", "hour", "fte_month", "session", "each")
 SELF_SERVICE_OUTCOMES = ("contained", "transferred", "abandoned")
 EVALUATOR_SIDES = ("vendor", "client")
 SHARED_VENDOR = "_shared"
+
+
+# A vendor_id: the landing folder's name and the contract's vendor_id (lower-case letters, digits, _).
+VENDOR_ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
+# A currency: an ISO 4217 code (contracts, and the invoice and FX feeds' GX rules).
+CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
+# Boolean cells, compared lower-cased: a canonical file and a vendor mapping accept the same words.
+TRUE_WORDS = ("true", "t", "1", "y", "yes")
+FALSE_WORDS = ("false", "f", "0", "n", "no")
 
 
 @dataclass(frozen=True)
@@ -226,16 +236,18 @@ FEEDS: dict[str, Feed] = {f.name: f for f in (INTERACTIONS, SURVEYS, AGENT_SURVE
                                               SELF_SERVICE, QA_EVALUATIONS)}
 
 
+def stored_name(c: Column) -> str | None:
+    """The column's name as stored in raw (PII transformed), None when never stored."""
+    if c.pii == "hash":
+        return f"{c.name}_hash"
+    if c.pii == "drop":
+        return None
+    if c.pii == "flag":
+        return f"has_{c.name}"
+    return c.name
+
+
 def stored_columns(feed: Feed) -> list[str]:
     """Column names as stored in raw.<table> (PII transformed), without load metadata."""
-    out: list[str] = ["vendor_id"] if feed.vendor_scoped else []
-    for c in feed.columns:
-        if c.pii == "hash":
-            out.append(f"{c.name}_hash")
-        elif c.pii == "drop":
-            continue
-        elif c.pii == "flag":
-            out.append(f"has_{c.name}")
-        else:
-            out.append(c.name)
-    return out
+    names = (stored_name(c) for c in feed.columns)
+    return [*(["vendor_id"] if feed.vendor_scoped else []), *(n for n in names if n is not None)]

@@ -30,12 +30,11 @@ from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 
-from ingestion.feeds import FEEDS, SHARED_VENDOR
+from ingestion.feeds import FEEDS, SHARED_VENDOR, VENDOR_ID_PATTERN
 
 _CHUNK = 1 << 20
 IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial")  # a producer writes these, then renames
 DONE_SUFFIX = ".done"  # <name>.done beside <name>: the producer says <name> is complete
-VENDOR_ID = re.compile(r"^[a-z0-9_]+$")
 MAX_NAME_BYTES = 255
 
 
@@ -138,7 +137,7 @@ class LandedFile:
             return (f"{self.relative} is not in a <vendor_id>/<feed>/ folder "
                     "(expected <landing>/<vendor_id>/<feed>/<file>)")
         vendor, feed, _ = self.parts
-        if vendor != SHARED_VENDOR and not VENDOR_ID.match(vendor):
+        if vendor != SHARED_VENDOR and not VENDOR_ID_PATTERN.match(vendor):
             return (f"vendor folder {vendor!r} is not a valid vendor_id "
                     "(lowercase letters, digits and _ only, as in the contract's vendor_id)")
         if feed not in FEEDS:

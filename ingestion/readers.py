@@ -21,14 +21,13 @@ from pathlib import Path
 
 import polars as pl
 
-from ingestion.feeds import STORED_DECIMALS, STORED_INT_RANGE, Column, Feed, stored_columns
+from ingestion.feeds import (FALSE_WORDS, STORED_DECIMALS, STORED_INT_RANGE, TRUE_WORDS, Column, Feed, stored_columns,
+                             stored_name)
 from ingestion.pii import salted_sha256
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".jsonl", ".json", ".jsonl.gz", ".json.gz")
 MONEY = pl.Decimal(18, 4)
 RATE = pl.Decimal(18, 8)
-_TRUE = ("true", "t", "1", "y", "yes")
-_FALSE = ("false", "f", "0", "n", "no")
 _TS_FORMATS_AWARE = ("%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M%:z")
 _TS_FORMATS_NAIVE = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 # Fast path: the two shapes ACD exports write (local "2026-01-05 09:14:03",
@@ -196,16 +195,16 @@ def normalise(raw: pl.DataFrame, feed: Feed, *, vendor_id: str | None, timezone:
         if col.pii is None or col.name not in typed.columns:
             continue
         if col.pii == "hash":
-            typed = typed.with_columns(salted_sha256(typed[col.name], salt).alias(f"{col.name}_hash"))
+            typed = typed.with_columns(salted_sha256(typed[col.name], salt).alias(stored_name(col)))
         elif col.pii == "flag":
-            pii_exprs.append((pl.col(col.name).str.strip_chars().str.len_chars() > 0).fill_null(False).alias(f"has_{col.name}"))
+            pii_exprs.append((pl.col(col.name).str.strip_chars().str.len_chars() > 0).fill_null(False)
+                             .alias(stored_name(col)))
     if pii_exprs:
         typed = typed.with_columns(pii_exprs)
     for col in feed.columns:
-        if col.pii == "hash" and f"{col.name}_hash" not in typed.columns:
-            typed = typed.with_columns(pl.lit(None, pl.String).alias(f"{col.name}_hash"))
-        if col.pii == "flag" and f"has_{col.name}" not in typed.columns:
-            typed = typed.with_columns(pl.lit(False).alias(f"has_{col.name}"))
+        if col.pii in ("hash", "flag") and stored_name(col) not in typed.columns:
+            typed = typed.with_columns((pl.lit(None, pl.String) if col.pii == "hash" else pl.lit(False))
+                                       .alias(stored_name(col)))
     frame = typed.select(*stored_columns(feed), "_row_number")
     return NormalisedFile(frame=frame, warnings=warnings)
 
@@ -370,7 +369,7 @@ def _cast(expr: pl.Expr, dtype: pl.DataType, kind: str, timezone: str | None) ->
         if dtype == pl.Boolean:
             return expr
         low = text.str.to_lowercase()
-        return pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False).otherwise(None)
+        return pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False).otherwise(None)
     if kind in ("decimal", "rate"):
         target = MONEY if kind == "decimal" else RATE
         if isinstance(dtype, pl.Decimal):

@@ -1,9 +1,10 @@
 """How the marts are built: the one `dbt build` command line, and running dbt without Dagster.
 
 `build_marts` runs the build as a plain dbt subprocess (scripts and tests);
-`InProcessDbt` runs dbt in this process on a worker thread (the Dagster
-step, through `compat.dagster_dbt_inprocess`, and the robustness driver),
-which saves the dbt subprocess's start and ~3 s of imports. Every route uses
+`run_dbt` runs dbt in this process (the robustness driver) and
+`InProcessDbt` does so on a worker thread (the Dagster step, through
+`compat.dagster_dbt_inprocess`), which saves the dbt subprocess's start and
+~3 s of imports. All three take the same arguments (`project_args`). Every route uses
 the warehouse's own target folder (`dbt_target_path`), so dbt's partial
 parsing survives from one build to the next, and waits for the warehouse
 lock first (dbt cannot wait for it itself: it fails at once with DuckDB's
@@ -74,22 +75,39 @@ def raise_if_locked(warehouse: Path, dbt_output: str) -> None:
         raise WarehouseLocked(lock_message(warehouse, lock_wait_seconds(), detail))
 
 
+def project_args(args: Sequence[str], target_path: Path, log_path: Path | None = None) -> list[str]:
+    """`args` run on this project with its profile, writing to target_path (logs there too by default)."""
+    return [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(target_path), "--log-path", str(log_path or target_path)]
+
+
 def build_marts(warehouse: Path, *, reporting_currency: str = "USD", target_path: Path | None = None,
                 log_path: Path | None = None) -> subprocess.CompletedProcess:
     """`dbt build` against the warehouse as a subprocess; raise DbtBuildFailed / WarehouseLocked."""
     warehouse = Path(warehouse).resolve()
     wait_for_lock(warehouse)
-    target_path = target_path or dbt_target_path(warehouse)
-    log_path = log_path or warehouse.parent / "dbt_logs"
-    proc = subprocess.run(
-        [DBT_EXECUTABLE, *dbt_build_args(warehouse, reporting_currency), "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target_path), "--log-path", str(log_path)],
-        capture_output=True, text=True,
-    )
+    args = project_args(dbt_build_args(warehouse, reporting_currency), target_path or dbt_target_path(warehouse),
+                        log_path or warehouse.parent / "dbt_logs")
+    proc = subprocess.run([DBT_EXECUTABLE, *args], capture_output=True, text=True)
     if proc.returncode != 0:
         raise_if_locked(warehouse, proc.stdout + proc.stderr)
         raise DbtBuildFailed(f"dbt build failed (exit {proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
     return proc
+
+
+def run_dbt(args: Sequence[str], *, manifest=None, callbacks: Sequence = ()):
+    """dbt in this process (`dbtRunner`), then the warehouse released; returns dbt's result.
+
+    manifest: a parsed manifest to reuse (no parsing); callbacks: called with each dbt event.
+    """
+    from dbt.cli.main import dbtRunner
+
+    try:
+        return dbtRunner(manifest=manifest, callbacks=list(callbacks)).invoke(list(args))
+    finally:
+        from compat.dbt_duckdb import release_duckdb
+
+        release_duckdb()  # dbt-duckdb keeps the file open for the process otherwise
 
 
 DONE = object()
@@ -121,18 +139,13 @@ class InProcessDbt:
 
     def _run(self) -> None:
         try:
-            from dbt.cli.main import dbtRunner
-
-            result = dbtRunner(callbacks=[self._callback]).invoke(list(self.args[1:]))
+            result = run_dbt(self.args[1:], callbacks=[self._callback])
             self.exception = result.exception
             # the dbt CLI's exit codes: 0 success, 1 a node failed, 2 dbt itself failed
             self.returncode = 0 if result.success else (2 if result.exception is not None else 1)
         except BaseException as exc:  # noqa: BLE001 - reported through the invocation
             self.exception, self.returncode = exc, 2
         finally:
-            from compat.dbt_duckdb import release_duckdb
-
-            release_duckdb()  # dbt-duckdb keeps the file open for the process otherwise
             self.events.put(DONE)
 
     def wait(self, timeout: float | None = None) -> int | None:

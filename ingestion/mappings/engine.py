@@ -32,14 +32,12 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from ingestion.feeds import STORED_INT_RANGE, Column
+from ingestion.feeds import FALSE_WORDS, STORED_INT_RANGE, TRUE_WORDS, Column
 from ingestion.mappings.model import Mapping, ResolvedMapping, Rule
 from ingestion.readers import FileRejected
 
 ROW = "__bpo_row"
 MAX_EXAMPLES = 3
-_TRUE = ("true", "t", "1", "y", "yes")
-_FALSE = ("false", "f", "0", "n", "no")
 _NUMERIC = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|"
                       r"FLOAT|DOUBLE|DECIMAL.*)$")
 _INTEGER = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$")
@@ -487,8 +485,8 @@ def _typed(con: duckdb.DuckDBPyConnection, col: Column, duck_type: str, e: _Expr
             cast = x
         elif is_text or _INTEGER.match(duck_type):
             low = f"lower({text})"
-            cast = (f"CASE WHEN {low} IN ({', '.join(map(sql_literal, _TRUE))}) THEN TRUE "
-                    f"WHEN {low} IN ({', '.join(map(sql_literal, _FALSE))}) THEN FALSE END")
+            cast = (f"CASE WHEN {low} IN ({', '.join(map(sql_literal, TRUE_WORDS))}) THEN TRUE "
+                    f"WHEN {low} IN ({', '.join(map(sql_literal, FALSE_WORDS))}) THEN FALSE END")
             bad = f"{text} IS NOT NULL AND ({cast}) IS NULL"
             bad_desc = "boolean (true/false, 1/0, Y/N)"
         else:

@@ -16,13 +16,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ingestion.contracts import _field_path, _line_of
 from ingestion.feeds import FEEDS, Feed
+from ingestion.yaml_models import (StrictModel, check_timezone, field_path, key_line, line_of, validation_errors,
+                                   yaml_problem)
 
 PRESETS_DIR = Path(__file__).parent / "presets"
 Scalar = str | int | float | bool | None
@@ -45,7 +45,7 @@ class MappingError(ValueError):
     """A mapping file is invalid; the message names file, line, field and problem."""
 
 
-class _Strict(BaseModel):
+class _Strict(StrictModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
@@ -136,13 +136,7 @@ class Mapping(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA timezone {v!r} (e.g. America/New_York)") from None
-        return v
+        return v if v is None else check_timezone(v, "America/New_York")
 
     @field_validator("feed")
     @classmethod
@@ -206,9 +200,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node | None, bytes]:
         node = yaml.compose(text, Loader=_Yaml12Loader)
         data = yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark else ""
-        raise MappingError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise MappingError(yaml_problem(path, exc)) from None
     if not isinstance(data, dict):
         raise MappingError(f"{path}: a mapping must be a YAML mapping (source, columns, ...)")
     return data, node, data_bytes
@@ -219,33 +211,14 @@ def _validate(data: dict[str, Any], node: yaml.Node | None, path: Path, what: st
         return Mapping.model_validate(data)
     except ValidationError as exc:
         lines = []
-        for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            msg = err["msg"].removeprefix("Value error, ")
-            line = _line_of(node, loc) if node is not None else None
+        for err, loc, msg in validation_errors(exc):
+            line = line_of(node, loc) if node is not None else None
             if err["type"] == "extra_forbidden":
                 msg = f"unknown key {loc[-1]!r}"
-                line = _key_line(node, loc) or line
+                line = key_line(node, loc) or line
             where = f", line {line}" if line else ""
-            lines.append(f"{path}{where}: {_field_path(loc)}: {msg}")
+            lines.append(f"{path}{where}: {field_path(loc)}: {msg}")
         raise MappingError(f"invalid {what}\n" + "\n".join(dict.fromkeys(lines))) from None
-
-
-def _key_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """The line of the key itself (an unknown key), not of its value."""
-    for i, key in enumerate(loc):
-        if isinstance(node, yaml.MappingNode):
-            pair = next(((k, v) for k, v in node.value if k.value == key), None)
-            if pair is None:
-                return None
-            if i == len(loc) - 1:
-                return pair[0].start_mark.line + 1
-            node = pair[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            return None
-    return None
 
 
 def _merge(preset: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
@@ -283,7 +256,7 @@ def load_mapping(path: Path, feed_name: str | None = None, *, root: Path | None 
     if feed_name not in FEEDS:
         raise MappingError(f"{path}: {feed_name!r} is not a feed; name the file after one of {', '.join(FEEDS)}")
     if own.feed is not None and own.feed != feed_name:
-        raise MappingError(f"{path}, line {_line_of(node, ('feed',))}: feed: {own.feed!r} does not match the "
+        raise MappingError(f"{path}, line {line_of(node, ('feed',))}: feed: {own.feed!r} does not match the "
                            f"feed this file maps ({feed_name!r})")
     try:
         shown = path.relative_to(root) if root is not None else path
@@ -296,13 +269,13 @@ def load_mapping(path: Path, feed_name: str | None = None, *, root: Path | None 
     if own.preset is not None:
         if own.preset not in available_presets():
             raise MappingError(
-                f"{path}, line {_line_of(node, ('preset',))}: preset: unknown preset {own.preset!r}; "
+                f"{path}, line {line_of(node, ('preset',))}: preset: unknown preset {own.preset!r}; "
                 f"available: {', '.join(available_presets())}"
             )
         preset_data, preset_path, preset_raw = load_preset(own.preset)
         preset_feed = preset_data.get("feed")
         if preset_feed and preset_feed != feed_name:
-            raise MappingError(f"{path}, line {_line_of(node, ('preset',))}: preset: {own.preset!r} maps the "
+            raise MappingError(f"{path}, line {line_of(node, ('preset',))}: preset: {own.preset!r} maps the "
                                f"{preset_feed} feed, not {feed_name}")
         merged_data = _merge(preset_data, data)
         version += f"; preset {own.preset} sha256:{hashlib.sha256(preset_raw).hexdigest()}"
@@ -318,15 +291,15 @@ def _check_against_feed(resolved: ResolvedMapping, node: yaml.Node | None) -> Re
     errors = []
     for name in mapping.columns:
         if name not in allowed:
-            errors.append(f"{path}, line {_line_of(node, ('columns', name))}: columns.{name}: {name!r} is not a "
+            errors.append(f"{path}, line {line_of(node, ('columns', name))}: columns.{name}: {name!r} is not a "
                           f"column of the {feed.name} feed (columns: {', '.join(feed.column_names)})")
     missing = [c for c in feed.required_columns if resolved.columns.get(c) is None]
     if missing:
-        errors.append(f"{path}, line {_line_of(node, ('columns',))}: columns: the {feed.name} feed needs "
+        errors.append(f"{path}, line {line_of(node, ('columns',))}: columns: the {feed.name} feed needs "
                       f"{', '.join(missing)}; map them (an expression or a `const:`)")
     clash = sorted(set(mapping.derived) & allowed)
     if clash:
-        errors.append(f"{path}, line {_line_of(node, ('derived',))}: derived: {', '.join(clash)} "
+        errors.append(f"{path}, line {line_of(node, ('derived',))}: derived: {', '.join(clash)} "
                       "would shadow canonical column names; choose other names")
     if errors:
         raise MappingError("invalid mapping\n" + "\n".join(errors))

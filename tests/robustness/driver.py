@@ -43,30 +43,24 @@ def _say(line: str) -> None:
 
 
 def _load() -> dict:
-    from dbt.cli.main import dbtRunner
-
     from expectations.runner import get_validator
-    from transform.dbt_build import DBT_PROJECT_DIR, dbt_build_args
+    from transform.dbt_build import dbt_build_args, project_args, run_dbt
 
     validator = get_validator()
     parse_target = Path(os.environ.get("BPO_DRIVER_PARSE_TARGET", "/tmp")) / "bpo_driver_parse"
     # the catalog name in the parsed manifest is the warehouse file stem: warehouses must be *.../warehouse.duckdb
-    parsed = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-                                 str(DBT_PROJECT_DIR), "--target-path", str(parse_target),
-                                 "--log-path", str(parse_target), *dbt_build_args(parse_target / "warehouse.duckdb")[1:]])
+    parsed = run_dbt(project_args(["parse", "--quiet", *dbt_build_args(parse_target / "warehouse.duckdb")[1:]],
+                                  parse_target))
     if not parsed.success:
         raise SystemExit(f"dbt parse failed: {parsed.exception}")
     return {"validator": validator, "manifest": parsed.result}
 
 
 def _cycle(cmd: dict, loaded: dict) -> int:
-    from dbt.cli.main import dbtRunner
-
-    from compat.dbt_duckdb import release_duckdb
     from ingestion.batch import ingest
     from ingestion.settings import Settings
-    from transform.dbt_build import DBT_PROJECT_DIR, dbt_build_args
     from serving.publish import publish_marts
+    from transform.dbt_build import dbt_build_args, project_args, run_dbt
 
     pid = os.getpid()
     settings = Settings(landing=Path(cmd["landing"]), contracts=Path(cmd["contracts"]),
@@ -87,11 +81,9 @@ def _cycle(cmd: dict, loaded: dict) -> int:
             started.append(time.monotonic())
             _say(f"{pid} phase dbt-nodes")
 
-    target = cmd["target"]
-    res = dbtRunner(manifest=loaded["manifest"], callbacks=[on_event]).invoke(
-        [*dbt_build_args(settings.warehouse, settings.reporting_currency), "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", target, "--log-path", target])
-    release_duckdb()  # dbt-duckdb keeps the file open in-process
+    res = run_dbt(project_args([*dbt_build_args(settings.warehouse, settings.reporting_currency), "--quiet"],
+                               Path(cmd["target"])),
+                  manifest=loaded["manifest"], callbacks=[on_event])
     if not res.success:
         _say(f"{pid} failed dbt build: {res.exception}")
         return 1
