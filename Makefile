@@ -8,7 +8,7 @@ UV     := $(BIN)/uv
 STAMP  := $(VENV)/.installed
 BENCH_ROWS ?= 10000000
 
-.PHONY: demo test install bench clean dagster
+.PHONY: demo test test-fast lint install bench clean dagster
 
 $(STAMP): pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,19 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/bpo demo --out demo
 
+# the whole suite, then the linters (CI runs this)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory lint
+
+# everything but the slow end-to-end tests (pytest -m "not slow")
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# ruff (pyproject.toml [tool.ruff]) and sqlfluff on the dbt models and tests (.sqlfluff)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --processes 2 --disable-progress-bar
 
 # The UI, its daemon and sensors (`dg dev`) for the warehouse of BPO_WAREHOUSE (default
 # warehouse/warehouse.duckdb), with its Dagster home <warehouse folder>/.dagster: runs, the

@@ -77,7 +77,7 @@ class RssSampler:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
-    def start(self) -> "RssSampler":
+    def start(self) -> RssSampler:
         self._thread = threading.Thread(target=self._run, daemon=True, name="rss-sampler")
         self._thread.start()
         return self

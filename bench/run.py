@@ -137,7 +137,7 @@ class Measured:
             self.lines.append((time.monotonic() - self.t0, name, text))
             sink.write(text + "\n")
 
-    def run(self) -> "Measured":
+    def run(self) -> Measured:
         self.log_prefix.parent.mkdir(parents=True, exist_ok=True)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with open(f"{self.log_prefix}.stdout.log", "w") as out, open(f"{self.log_prefix}.stderr.log", "w") as err:
@@ -178,7 +178,7 @@ def parse_pipeline(m: Measured) -> dict:
     marks: dict[str, float] = {}
     dbt_reported = None
     nodes = []
-    for t, stream, text in m.lines:
+    for t, _stream, text in m.lines:
         clean = ANSI.sub("", text)
         if " - RUN_START - " in clean:
             marks.setdefault("run_start", t)

@@ -513,7 +513,7 @@ def _for_gx(series: pd.Series, type_name: str | None) -> pd.Series | None:
         if isinstance(dtype, pd.ArrowDtype):
             arr = pc.cast(pa.array(series.array), pa.float64())
             values = arr.to_numpy(zero_copy_only=False)
-        elif dtype == object:
+        elif dtype == object:  # noqa: E721 - a numpy dtype equals `object`, it is not it
             values = np.array([np.nan if v is None or v is pd.NA else float(v) for v in series], dtype="float64")
         else:  # numpy-nullable Int64 / Float64 etc.
             values = series.to_numpy(dtype="float64", na_value=np.nan)

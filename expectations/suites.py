@@ -52,10 +52,11 @@ What is checked, per feed (see docs/interfaces.md, "Canonical feeds"):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from ingestion.feeds import CURRENCY_PATTERN, FEEDS, Column, Feed, stored_name
+from ingestion.feeds import CURRENCY_PATTERN, FEEDS, Feed, stored_name
 
 if TYPE_CHECKING:  # pragma: no cover
     import great_expectations as gx

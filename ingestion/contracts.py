@@ -8,7 +8,6 @@ fix it without reading Python.
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -264,7 +263,7 @@ def _key_problems(path: Path, root: yaml.Node | None) -> list[str]:
         if isinstance(node, yaml.MappingNode):
             first: dict[str, yaml.Node] = {}
             states = loc[-2:] == ("worked_time", "states")
-            for key, value in node.value:
+            for key, _value in node.value:
                 if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
                     continue
                 where = field_path(loc)

@@ -483,7 +483,7 @@ def dispute(
         pack = build_dispute_pack(source, vendor, month, out)
     except DisputeError as exc:
         err.print(f"[red]no dispute pack:[/] {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"[green]dispute pack[/] {pack.xlsx}  ({len(pack.findings)} findings, from {pack.source})")
     for cur, total in sorted(pack.totals.items()):
         console.print(f"  amount at risk: {total.quantize(Decimal('0.01'))} {cur}")

@@ -135,7 +135,7 @@ def read_marts(db: Path, vendor_id: str, month: date) -> tuple[list[dict], list[
     try:
         con = duckdb.connect(str(db), read_only=True)
     except duckdb.Error as exc:
-        raise DisputeError(f"cannot open {db} read-only ({exc}); while the pipeline writes, use the published copy")
+        raise DisputeError(f"cannot open {db} read-only ({exc}); while the pipeline writes, use the published copy") from None
     try:
         tables = {r[0] for r in con.execute(
             "select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}

@@ -127,7 +127,7 @@ class InProcessDbt:
         self.events: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="dbt", daemon=True)
 
-    def start(self) -> "InProcessDbt":
+    def start(self) -> InProcessDbt:
         self._thread.start()
         return self
 

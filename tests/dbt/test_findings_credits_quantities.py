@@ -175,7 +175,7 @@ def _raw():
         # r1: 10 contacts (right) at 5.50 -> rate_variance 55 - 50 = 5; one line only
         line("r_rev", "V-1", "L001", "handled_contacts", 10, "5.50", "55.00", channel="voice", revision=1),
     ]
-    for n, row in enumerate(r for r in t["invoice_lines"] if r["invoice_id"] == "V-1"):
+    for row in (r for r in t["invoice_lines"] if r["invoice_id"] == "V-1"):
         row["_loaded_at"] = datetime(2026, 2, 1 + row["revision"], tzinfo=timezone.utc)
 
     # --- f_miss: GBP invoice without any GBP rate ------------------------------

@@ -3,7 +3,7 @@ Expected values worked out by hand in the comments."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal as D
 
 import duckdb

@@ -28,10 +28,10 @@ ONE_VERSION = contract(f"""\
     """)
 
 # v1 lists `coaching`, v2 (from April) does not
-TWO_VERSIONS = contract(f"""\
+TWO_VERSIONS = contract("""\
     - effective_from: 2026-01-01
       effective_to: 2026-03-31
-      worked_time: {{states: {{coaching: training, available: productive}}}}
+      worked_time: {states: {coaching: training, available: productive}}
     """, f"""\
     - effective_from: 2026-04-01
       worked_time: {{states: {STATES}}}
