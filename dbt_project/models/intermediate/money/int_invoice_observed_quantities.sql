@@ -119,8 +119,12 @@ worked_observed as (
                     || {{ fmt_num('w.fte_hours_per_month') }} || ' hours per FTE)'
                end
             || ' of ' || w.agents || ' agent(s) in ' || strftime(g.period_month, '%Y-%m')
-            || ' (' || coalesce(c.timezone, 'UTC') || ', split at local month ends, overlaps counted once); files: '
-            || coalesce(w.source_files, '-') as observed_quantity_source
+            || ' (' || coalesce(c.timezone, 'UTC') || ', split at local month ends, overlaps counted once); hours by class: '
+            || 'productive ' || {{ fmt_num('w.productive_hours') }} || ', training ' || {{ fmt_num('w.training_hours') }}
+            || ', paid_other ' || {{ fmt_num('w.paid_other_hours') }} || ', unpaid ' || {{ fmt_num('w.unpaid_hours') }}
+            || ', overlap not counted ' || {{ fmt_num('w.overlap_hours') }}
+            || case when w.delivered_fte is not null then '; delivered FTE ' || {{ fmt_num('w.delivered_fte') }} else '' end
+            || '; files: ' || coalesce(w.source_files, '-') as observed_quantity_source
     from groups as g
     join {{ ref('int_worked_time_months') }} as w
         on w.vendor_id = g.vendor_id
