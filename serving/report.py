@@ -27,6 +27,23 @@ SUMMARIES: dict[str, str] = {
     "unforeseen_costs": """
         select vendor_id, finding, count(*) as findings, round(sum(amount_at_risk_reporting), 2) as at_risk_usd
         from marts.unforeseen_costs group by all order by all""",
+    "billed_vs_worked": """
+        select vendor_id, strftime(period_month, '%Y-%m') as month, category, billed_quantity,
+               round(evidenced_quantity, 4) as evidenced, coalesce(evidence, 'none loaded') as evidence,
+               round(variance_pct, 4) as variance_pct, amount_at_risk, currency
+        from marts.billed_vs_worked order by all""",
+    "workforce": """
+        select vendor_id, strftime(period_month, '%Y-%m') as month, sum(agents) as agents,
+               round(sum(paid_hours), 1) as paid_hours, round(sum(productive_hours), 1) as productive_hours,
+               round(sum(delivered_fte), 2) as delivered_fte,
+               round(1 - sum(productive_seconds) / nullif(sum(paid_seconds), 0), 3) as shrinkage,
+               round(sum(handle_seconds) / nullif(sum(productive_seconds), 0), 3) as occupancy,
+               sum(agents_without_contacts) as agents_without_contacts, round(sum(overlap_hours), 2) as overlap_hours
+        from marts.workforce group by all order by all""",
+    "self_service": """
+        select vendor_id, channel, strftime(period_month, '%Y-%m') as month, sessions, contained,
+               round(containment_rate, 3) as containment_rate, round(self_service_share, 3) as self_service_share
+        from marts.self_service order by all""",
     "vendor_scorecard": """
         select strftime(period_month, '%Y-%m') as month, rank, vendor_id, kind,
                sla_met || '/' || sla_total as slas_met, round(csat_top2box, 3) as csat, round(cost_per_contact, 2) as per_contact_usd,
