@@ -10,8 +10,8 @@ arguments, same `stream()` / `get_error()`, same Dagster events: an Output
 and materialization per dbt model, an AssetCheckResult per dbt test), with
 the run's fixed costs removed:
 
-- dbt runs in this process (`transform.dbt_build.InProcessDbt`: `dbtRunner`
-  on a worker thread) and its events are fed, as the dicts dbt's JSON log
+- dbt runs in this process (`InProcessDbt`: `dbtRunner` on a worker
+  thread) and its events are fed, as the dicts dbt's JSON log
   lines carry, to dagster-dbt's own event conversion. This saves the dbt subprocess (Python
   start and ~3 s of dbt imports), dagster-dbt's `dbt --version` subprocess
   (~3 s) and the dbt adapter it builds in-process only for column metadata,
@@ -29,6 +29,8 @@ ends with the process, like a killed build (the next build cleans up).
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -44,9 +46,55 @@ from dagster_dbt.dagster_dbt_translator import validate_opt_translator
 from dagster_dbt.dbt_manifest import validate_manifest
 
 from compat import check_versions
-from transform.dbt_build import DONE, InProcessDbt
+from compat.dbt_duckdb import run_dbt
 
 check_versions("dagster-dbt", "dbt-core")
+
+DONE = object()
+
+
+class InProcessDbt:
+    """dbt run in this process (`run_dbt`) on a worker thread, its events queued as the dicts
+    dbt's JSON log lines carry. What DbtCliInvocation needs of its `process`: the arguments,
+    an exit code, wait()."""
+
+    def __init__(self, args: Sequence[str]):
+        self.args = ["dbt", *args]
+        # what the dbt CLI writes to stdout: info and up (debug goes to dbt.log); errors only with --quiet
+        self.levels = {"error"} if {"-q", "--quiet"} & set(args) else {"info", "warn", "error"}
+        self.returncode: int | None = None
+        self.exception: BaseException | None = None
+        self.events: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="dbt", daemon=True)
+
+    def start(self) -> InProcessDbt:
+        self._thread.start()
+        return self
+
+    def _callback(self, msg) -> None:
+        if msg.info.level in self.levels:
+            from dbt_common.events.functions import msg_to_dict
+
+            self.events.put(msg_to_dict(msg))
+
+    def _run(self) -> None:
+        try:
+            result = run_dbt(self.args[1:], callbacks=[self._callback])
+            self.exception = result.exception
+            # the dbt CLI's exit codes: 0 success, 1 a node failed, 2 dbt itself failed
+            self.returncode = 0 if result.success else (2 if result.exception is not None else 1)
+        except BaseException as exc:  # noqa: BLE001 - reported through the invocation
+            self.exception, self.returncode = exc, 2
+        finally:
+            self.events.put(DONE)
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        self._thread.join(timeout)
+        return self.returncode
+
+    def send_signal(self, sig) -> None:  # an interrupted step: dbt ends with the process
+        pass
+
 
 @dataclass
 class InProcessDbtInvocation(DbtCliInvocation):

@@ -1,6 +1,9 @@
-"""dbt-duckdb internals: the process-wide DuckDB database its connection manager keeps open."""
+"""dbt-duckdb internals: the process-wide DuckDB database its connection manager keeps open, and
+running dbt in this process, which must release it after every invocation."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from compat import check_versions
 
@@ -23,3 +26,16 @@ def release_duckdb() -> None:
         DuckDBConnectionManager._ENV = None
         if env is not None:
             env.close()
+
+
+def run_dbt(args: Sequence[str], *, manifest=None, callbacks: Sequence = ()):
+    """dbt in this process (`dbtRunner`), then the warehouse released; returns dbt's result.
+
+    manifest: a parsed manifest to reuse (no parsing); callbacks: called with each dbt event.
+    """
+    from dbt.cli.main import dbtRunner
+
+    try:
+        return dbtRunner(manifest=manifest, callbacks=list(callbacks)).invoke(list(args))
+    finally:
+        release_duckdb()  # dbt-duckdb keeps the file open for the process otherwise

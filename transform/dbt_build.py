@@ -1,10 +1,10 @@
 """How the marts are built: the one `dbt build` command line, and running dbt without Dagster.
 
 `build_marts` runs the build as a plain dbt subprocess (scripts and tests);
-`run_dbt` runs dbt in this process (the robustness driver) and
-`InProcessDbt` does so on a worker thread (the Dagster step, through
-`compat.dagster_dbt_inprocess`), which saves the dbt subprocess's start and
-~3 s of imports. All three take the same arguments (`project_args`). Every route uses
+dbt in this process (`compat.dbt_duckdb.run_dbt`: the robustness driver, and
+the Dagster step on a worker thread through `compat.dagster_dbt_inprocess`)
+saves the dbt subprocess's start and ~3 s of imports. All take the same
+arguments (`project_args`). Every route uses
 the warehouse's own target folder (`dbt_target_path`), so dbt's partial
 parsing survives from one build to the next, and waits for the warehouse
 lock first (dbt cannot wait for it itself: it fails at once with DuckDB's
@@ -22,10 +22,8 @@ next build.
 from __future__ import annotations
 
 import json
-import queue
 import subprocess
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -93,64 +91,3 @@ def build_marts(warehouse: Path, *, reporting_currency: str = "USD", target_path
         raise_if_locked(warehouse, proc.stdout + proc.stderr)
         raise DbtBuildFailed(f"dbt build failed (exit {proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
     return proc
-
-
-def run_dbt(args: Sequence[str], *, manifest=None, callbacks: Sequence = ()):
-    """dbt in this process (`dbtRunner`), then the warehouse released; returns dbt's result.
-
-    manifest: a parsed manifest to reuse (no parsing); callbacks: called with each dbt event.
-    """
-    from dbt.cli.main import dbtRunner
-
-    try:
-        return dbtRunner(manifest=manifest, callbacks=list(callbacks)).invoke(list(args))
-    finally:
-        from compat.dbt_duckdb import release_duckdb
-
-        release_duckdb()  # dbt-duckdb keeps the file open for the process otherwise
-
-
-DONE = object()
-
-
-class InProcessDbt:
-    """dbt run by `dbtRunner` on a worker thread of this process, its events queued as the dicts
-    dbt's JSON log lines carry. Shaped like the `process` of dagster-dbt's DbtCliInvocation
-    (the arguments, an exit code, wait()), which the Dagster step streams from."""
-
-    def __init__(self, args: Sequence[str]):
-        self.args = ["dbt", *args]
-        # what the dbt CLI writes to stdout: info and up (debug goes to dbt.log); errors only with --quiet
-        self.levels = {"error"} if {"-q", "--quiet"} & set(args) else {"info", "warn", "error"}
-        self.returncode: int | None = None
-        self.exception: BaseException | None = None
-        self.events: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="dbt", daemon=True)
-
-    def start(self) -> InProcessDbt:
-        self._thread.start()
-        return self
-
-    def _callback(self, msg) -> None:
-        if msg.info.level in self.levels:
-            from dbt_common.events.functions import msg_to_dict
-
-            self.events.put(msg_to_dict(msg))
-
-    def _run(self) -> None:
-        try:
-            result = run_dbt(self.args[1:], callbacks=[self._callback])
-            self.exception = result.exception
-            # the dbt CLI's exit codes: 0 success, 1 a node failed, 2 dbt itself failed
-            self.returncode = 0 if result.success else (2 if result.exception is not None else 1)
-        except BaseException as exc:  # noqa: BLE001 - reported through the invocation
-            self.exception, self.returncode = exc, 2
-        finally:
-            self.events.put(DONE)
-
-    def wait(self, timeout: float | None = None) -> int | None:
-        self._thread.join(timeout)
-        return self.returncode
-
-    def send_signal(self, sig) -> None:  # an interrupted step: dbt ends with the process
-        pass

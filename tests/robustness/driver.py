@@ -44,7 +44,8 @@ def _say(line: str) -> None:
 
 def _load() -> dict:
     from expectations.runner import get_validator
-    from transform.dbt_build import dbt_build_args, project_args, run_dbt
+    from compat.dbt_duckdb import run_dbt
+    from transform.dbt_build import dbt_build_args, project_args
 
     validator = get_validator()
     parse_target = Path(os.environ.get("BPO_DRIVER_PARSE_TARGET", "/tmp")) / "bpo_driver_parse"
@@ -60,7 +61,8 @@ def _cycle(cmd: dict, loaded: dict) -> int:
     from ingestion.batch import ingest
     from ingestion.settings import Settings
     from serving.publish import publish_marts
-    from transform.dbt_build import dbt_build_args, project_args, run_dbt
+    from compat.dbt_duckdb import run_dbt
+    from transform.dbt_build import dbt_build_args, project_args
 
     pid = os.getpid()
     settings = Settings(landing=Path(cmd["landing"]), contracts=Path(cmd["contracts"]),
