@@ -95,7 +95,7 @@ def link_tree(src: Path, dst: Path) -> None:
                 shutil.copy2(path, target)
 
 
-PIPELINE_INPUTS = ("ingestion", "expectations", "orchestration", "dbt_project/models", "dbt_project/macros",
+PIPELINE_INPUTS = ("ingestion", "expectations", "orchestration", "transform", "serving", "compat", "dbt_project/models", "dbt_project/macros",
                    "dbt_project/tests", "dbt_project/seeds", "dbt_project/dbt_project.yml",
                    "dbt_project/profiles.yml", "dbt_project/packages.yml", "pyproject.toml", "uv.lock",
                    "dagster.yaml", "bench/run.py", "bench/timed_bpo.py")
@@ -426,7 +426,8 @@ def git_info() -> dict:
     if not commit:  # e.g. a `git archive` snapshot: say which commit it is with BENCH_GIT_COMMIT
         return {"commit": os.environ.get("BENCH_GIT_COMMIT", "unknown"), "branch": None,
                 "pipeline_dirty": False, "dirty_files": [], "snapshot": str(REPO)}
-    dirty = git("status", "--porcelain", "--", "ingestion", "expectations", "dbt_project", "orchestration")
+    dirty = git("status", "--porcelain", "--", "ingestion", "expectations", "dbt_project", "orchestration",
+                "transform", "serving", "compat")
     return {"commit": commit, "branch": git("rev-parse", "--abbrev-ref", "HEAD"),
             "pipeline_dirty": bool(dirty), "dirty_files": dirty.splitlines()[:20]}
 
