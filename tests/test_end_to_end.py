@@ -24,7 +24,8 @@ BPO = str(Path(sys.executable).with_name("bpo"))
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("e2e")
-    truth = generate(out / "data", outsourcers=3, months=3, seed=7, scale=6000)
+    # the data set without the evidence feeds (test_end_to_end_evidence.py runs them)
+    truth = generate(out / "data", outsourcers=3, months=3, seed=7, scale=6000, evidence=False)
     warehouse = out / "wh" / "warehouse.duckdb"
     args = [BPO, "run", "--landing", str(out / "data" / "landing"), "--contracts", str(out / "data" / "contracts"),
             "--warehouse", str(warehouse)]

@@ -27,7 +27,7 @@ from .pricing import money4, round4
 from .surveys import generate_agent_surveys, generate_surveys
 from .vendors import INHOUSE, OUTSOURCERS, VendorProfile, select_vendors
 
-DEFAULTS = {"outsourcers": 3, "months": 3, "seed": 42, "scale": 20000, "start": "2026-01", "evidence": False}
+DEFAULTS = {"outsourcers": 3, "months": 3, "seed": 42, "scale": 20000, "start": "2026-01", "evidence": True}
 
 # stable stream ids (independent of how many vendors are generated)
 _VENDOR_STREAM = {p.vendor_id: i for i, p in enumerate((*OUTSOURCERS, INHOUSE))}

@@ -10,9 +10,10 @@ from ingestion.generator import generate
 
 @pytest.fixture(scope="session")
 def default_run(tmp_path_factory) -> tuple[Path, dict]:
-    """The data set for the default parameters (3 outsourcers + in-house, 3 months, seed 42, 20k rows)."""
+    """The data set for the default parameters (3 outsourcers + in-house, 3 months, seed 42, 20k rows) without
+    the evidence feeds: these tests recompute the classic invoices and KPIs; test_evidence.py covers evidence."""
     out = tmp_path_factory.mktemp("gen_default")
-    truth = generate(out)
+    truth = generate(out, evidence=False)
     return out, truth
 
 

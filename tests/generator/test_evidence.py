@@ -20,7 +20,7 @@ VENDORS = ("acme_mx", "pacific_ph", "iberia_es", "inhouse_us")
 EXT = {"acme_mx": "csv", "pacific_ph": "csv.gz", "iberia_es": "parquet", "inhouse_us": "jsonl"}
 MONTHS = ("2026-01", "2026-02", "2026-03")
 # sha256 over (relative path, file sha256, mtime) of generate(out, seed=42, scale=2000), taken with the generator
-# of commit 73416f0, before the evidence option existed: the default output must stay byte-identical.
+# of commit 73416f0, before the evidence option existed: the output without evidence must stay byte-identical.
 # (Should a numpy/polars/pyarrow upgrade change the bytes, recompute the value with that commit's generator in a
 # `git worktree` and the new libraries, rather than from the current code.)
 DEFAULT_SHA256 = "0c004bd4d787e4e69733152044ad8664029fd7c7f87fea9591a93d8f622f27da"
@@ -37,9 +37,9 @@ def tree_hash(root: Path) -> str:
 
 
 def test_default_output_is_unchanged(tmp_path):
-    generate(tmp_path, seed=42, scale=2000)
+    generate(tmp_path, seed=42, scale=2000, evidence=False)
     assert tree_hash(tmp_path) == DEFAULT_SHA256
-    assert not any("worked_time" in text for text in contracts_for().values())
+    assert not any("worked_time" in text for text in contracts_for(evidence=False).values())
 
 
 @pytest.fixture(scope="module")
@@ -365,12 +365,12 @@ def test_evidence_sla_lines_are_evaluated(ev):
 def test_cli_flag(tmp_path, capsys):
     from ingestion.generator.__main__ import main
 
-    assert main(["--contracts-only", str(tmp_path / "off")]) == 0
+    assert main(["--contracts-only", str(tmp_path / "off"), "--no-evidence"]) == 0
     assert main(["--contracts-only", str(tmp_path / "on"), "--evidence"]) == 0
     off = (tmp_path / "off" / "pacific_ph.yaml").read_text()
     on = (tmp_path / "on" / "pacific_ph.yaml").read_text()
     assert "worked_time" not in off and "fte_months" not in off
     assert "worked_time:" in on and "fte_hours_per_month: 170" in on and "category: fte_months" in on
-    # the repo's contracts follow the default
+    # the repo's contracts follow the default (evidence on)
     repo = Path(__file__).resolve().parents[2] / "contracts"
-    assert (repo / "pacific_ph.yaml").read_text() == off
+    assert (repo / "pacific_ph.yaml").read_text() == on
