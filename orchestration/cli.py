@@ -362,6 +362,10 @@ def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (r
     from serving.report import print_mart_summary
 
     print_mart_summary(console, settings.resolved().published_path)
+    from serving.report_card import write_report
+
+    report = write_report(settings.resolved().published_path, out / "report")
+    console.print(f"\n[bold]report card[/] (open in a browser): {report.resolve()}")
     console.print(f"\n[bold]warehouse[/]: {settings.warehouse.resolve()}\n"
                   f"[bold]published copy for BI[/] (read-only): {settings.resolved().published_path}\n"
                   f"[bold]quarantine[/]: {settings.resolved().quarantine_dir}\n"
@@ -464,8 +468,9 @@ app.add_typer(mapping_app, name="mapping")
 @app.command()
 @friendly_errors
 def dispute(
-    vendor: Annotated[str, typer.Option("--vendor", help="vendor_id, as in its contract")],
     month: Annotated[str, typer.Option("--month", help="invoice period month, YYYY-MM")],
+    vendor: Annotated[str | None, typer.Option(
+        "--vendor", help="vendor_id, as in its contract; without it, one workbook for every vendor")] = None,
     warehouse: Annotated[Path | None, typer.Option(
         "--warehouse", envvar="BPO_WAREHOUSE",
         help="DuckDB warehouse file; its published copy beside it is read when present")] = None,
@@ -473,26 +478,50 @@ def dispute(
     use_warehouse: Annotated[bool, typer.Option(
         "--use-warehouse", help="read the warehouse itself, not its published copy")] = False,
 ) -> None:
-    """Write a dispute pack (Excel + CSV) of one vendor's invoice findings for one month."""
+    """Write a dispute pack (Excel + CSV) of invoice findings for one month: one vendor, or every vendor."""
     from ingestion.settings import Settings
-    from serving.dispute import DisputeError, build_dispute_pack, choose_source
+    from serving.dispute import DisputeError, build_all_vendors_pack, build_dispute_pack, choose_source
 
     settings = Settings(**({"warehouse": warehouse} if warehouse is not None else {}))
     try:
         source = choose_source(settings.warehouse, settings.published_path, use_warehouse=use_warehouse)
-        pack = build_dispute_pack(source, vendor, month, out)
+        packs = [build_dispute_pack(source, vendor, month, out)] if vendor else build_all_vendors_pack(source, month, out)
     except DisputeError as exc:
         err.print(f"[red]no dispute pack:[/] {exc}")
         raise typer.Exit(1) from None
-    console.print(f"[green]dispute pack[/] {pack.xlsx}  ({len(pack.findings)} findings, from {pack.source})")
-    for cur, total in sorted(pack.totals.items()):
-        console.print(f"  amount at risk: {total.quantize(Decimal('0.01'))} {cur}")
-    if pack.total_reporting is not None and pack.reporting_currency:
-        console.print(f"  in {pack.reporting_currency}: {pack.total_reporting.quantize(Decimal('0.01'))}")
-    elif pack.fx_rate_missing:
-        err.print("[yellow]fx_rate_missing:[/] some findings have no FX rate; reporting-currency totals left blank")
-    for path in pack.csv_files:
-        console.print(f"  csv: {path}")
+    console.print(f"[green]dispute pack[/] {packs[0].xlsx}")
+    for pack in packs:
+        console.print(f"  {pack.vendor_id}: {len(pack.findings)} findings")
+        for cur, total in sorted(pack.totals.items()):
+            console.print(f"    amount at risk: {total.quantize(Decimal('0.01'))} {cur}")
+        if pack.total_reporting is not None and pack.reporting_currency:
+            console.print(f"    in {pack.reporting_currency}: {pack.total_reporting.quantize(Decimal('0.01'))}")
+        elif pack.fx_rate_missing:
+            err.print("[yellow]fx_rate_missing:[/] some findings have no FX rate; reporting-currency totals left blank")
+        for path in pack.csv_files:
+            console.print(f"    csv: {path}")
+
+
+@app.command()
+@friendly_errors
+def report(
+    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM; default the latest month")] = None,
+    vendor: Annotated[str | None, typer.Option("--vendor", help="only this vendor_id")] = None,
+    warehouse: Annotated[Path | None, typer.Option(
+        "--warehouse", envvar="BPO_WAREHOUSE", help="DuckDB warehouse file; its published copy is read")] = None,
+    out: Annotated[Path, typer.Option("--out", help="folder for the HTML file")] = Path("."),
+) -> None:
+    """Write the vendor report card: one offline HTML file from the published copy."""
+    from ingestion.settings import Settings
+    from serving.report_card import ReportError, write_report
+
+    settings = Settings(**({"warehouse": warehouse} if warehouse is not None else {}))
+    try:
+        path = write_report(settings.published_path, out, month, vendor)
+    except ReportError as exc:
+        err.print(f"[red]no report:[/] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"[green]report card[/] {path.resolve()}")
 
 
 def main() -> None:  # pragma: no cover

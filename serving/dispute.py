@@ -1,13 +1,14 @@
-"""The dispute pack: one vendor's invoice findings for one month, as an Excel
-workbook (and CSV) a finance analyst can send to the vendor.
+"""The dispute pack: invoice findings for one month, of one vendor or of every
+vendor, as an Excel workbook (and CSV) a finance analyst can send.
 
 Everything comes from the marts (`marts.unforeseen_costs`,
 `marts.invoice_revisions`), read-only: by default from the published copy
 (BI's file, never locked by a running pipeline), else from the warehouse.
-Money stays Decimal from the mart to the cells: every total is a Decimal sum
-of the mart's values, written as a value (not a formula), so the workbook
-reconciles with the mart to the cent. Cells hold the mart's 4-place values
-and are shown with two decimals.
+Money stays Decimal from the mart to the cells; the workbook's totals are
+Excel formulas (SUMIFS / SUM over the Findings rows), so an analyst who edits
+or filters the rows sees totals that follow them. The cover names the
+publication (build_id, published_at), never a file path. Cells hold the mart's
+4-place values and are shown with two decimals.
 
 "The month" is the invoice's period_month (date_trunc('month', period_start));
 a missing service credit for an SLA miss in month M sits on the invoice of
@@ -48,6 +49,7 @@ RATE_FORMAT = "#,##0.00##"
 
 # (header, mart column, number format or None) of the Findings sheet and CSV
 FINDING_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+    ("Vendor", "vendor_id", None),
     ("Invoice", "invoice_id", None),
     ("Revision", "revision", None),
     ("Invoice date", "invoice_date", None),
@@ -105,6 +107,7 @@ class DisputePack:
     reporting_currency: str | None
     invoices: list[dict] = field(default_factory=list)
     fx_rate_missing: bool = False
+    publication: dict = field(default_factory=dict)  # build_id, published_at of the source
 
 
 def parse_month(month: str) -> date:
@@ -157,6 +160,36 @@ def read_marts(db: Path, vendor_id: str, month: date) -> tuple[list[dict], list[
     return invoices, findings
 
 
+def read_publication(db: Path) -> dict:
+    """build_id and published_at of the copy (empty when `db` is the warehouse, which has no publication)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        if not con.execute("select count(*) from duckdb_tables() where schema_name = 'main' "
+                           "and table_name = 'publication'").fetchone()[0]:
+            return {}
+        rows = _rows(con, "select build_id, published_at from publication order by published_at desc limit 1", [])
+        return rows[0] if rows else {}
+    finally:
+        con.close()
+
+
+def vendors_of_month(db: Path, month: date) -> list[str]:
+    """vendor_ids with a current invoice for the period month."""
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        raise DisputeError(f"cannot open {db} read-only ({exc})") from None
+    try:
+        if not con.execute("select count(*) from duckdb_tables() where schema_name = 'marts' "
+                           "and table_name = 'invoice_revisions'").fetchone()[0]:
+            raise DisputeError(f"{db} has no marts.invoice_revisions; run `bpo run` first")
+        return [r[0] for r in con.execute(
+            "select distinct vendor_id from marts.invoice_revisions where period_month = ? and not superseded "
+            "order by 1", [month]).fetchall()]
+    finally:
+        con.close()
+
+
 def summarise(findings: list[dict]) -> tuple[list[SummaryRow], dict[str, Decimal], Decimal | None]:
     """Counts and Decimal sums by finding and currency, the grand totals (per invoice currency, reporting)."""
     groups: dict[tuple[str, str], SummaryRow] = {}
@@ -186,105 +219,147 @@ def _cell_value(value):
     return value
 
 
-def _write_workbook(path: Path, pack: DisputePack, generated_at: datetime) -> None:
+def _write_workbook(path: Path, packs: list[DisputePack], generated_at: datetime) -> None:
+    """One workbook for the packs (one vendor each): Cover, Summary (one block per vendor and month, totals
+    as SUMIFS formulas over Findings), Findings (every vendor's rows, with evidence)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDE5F0")
-    inv = pack.invoices
-    first = inv[0]
+    pub = packs[0].publication
+    reporting = next((p.reporting_currency for p in packs if p.reporting_currency), None)
+    n_findings = sum(len(p.findings) for p in packs)
     wb = Workbook()
 
-    # --- cover ---------------------------------------------------------------
-    cover = wb.active
-    cover.title = "Cover"
-    cover["A1"] = "Invoice dispute pack"
-    cover["A1"].font = Font(bold=True, size=14)
-    period_start = min(i["period_start"] for i in inv)
-    period_end = max(i["period_end"] for i in inv)
-    rows: list[tuple[str, object, str | None]] = [
-        ("Vendor", first.get("vendor_name") or pack.vendor_id, None),
-        ("Vendor id", pack.vendor_id, None),
-        ("Contract currency", first.get("contract_currency"), None),
-        ("Invoice currency", ", ".join(sorted({i["currency"] for i in inv})), None),
-        ("Period", f"{pack.month} ({period_start:%Y-%m-%d} to {period_end:%Y-%m-%d})", None),
-        ("Invoices", ", ".join(f"{i['invoice_id']} rev {i['revision']}" for i in inv), None),
-        ("Findings", len(pack.findings), None),
-    ]
-    for cur, total in sorted(pack.totals.items()):
-        rows.append((f"Total amount at risk ({cur})", total, MONEY_FORMAT))
-    rows.append((f"Total amount at risk ({pack.reporting_currency or 'reporting currency'})",
-                 pack.total_reporting if pack.total_reporting is not None else "FX rate missing", MONEY_FORMAT))
-    rows += [
-        ("Generated at (UTC)", generated_at.strftime("%Y-%m-%d %H:%M:%S"), None),
-        ("Source", str(pack.source), None),
-    ]
-    for n, (label, value, fmt) in enumerate(rows, start=3):
-        cover.cell(n, 1, label).font = bold
-        c = cover.cell(n, 2, value)
-        if fmt and isinstance(value, Decimal):
-            c.number_format = fmt
-    note = len(rows) + 4
-    cover.cell(note, 1, "Amounts are those of the warehouse's marts.unforeseen_costs (4 decimal places, "
-                        "shown with 2); totals are exact sums of them.")
-    if pack.fx_rate_missing:
-        cover.cell(note + 1, 1, "fx_rate_missing: some findings have no FX rate for their period end; their "
-                                "reporting-currency amounts are blank.").font = Font(bold=True, color="C00000")
-    cover.column_dimensions["A"].width = 34
-    cover.column_dimensions["B"].width = 60
+    def landscape(ws, title_rows: str) -> None:
+        ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.print_title_rows = title_rows
 
-    # --- summary -------------------------------------------------------------
-    summ = wb.create_sheet("Summary")
-    headers = ["Finding", "Meaning", "Count", "Currency", "Amount at risk",
-               f"Amount at risk ({pack.reporting_currency or 'reporting'})"]
-    for col, h in enumerate(headers, start=1):
-        c = summ.cell(1, col, h)
-        c.font, c.fill = bold, head_fill
-    r = 2
-    for row in pack.summary:
-        summ.cell(r, 1, row.finding)
-        summ.cell(r, 2, FINDING_LABELS.get(row.finding, ""))
-        summ.cell(r, 3, row.count)
-        summ.cell(r, 4, row.currency)
-        summ.cell(r, 5, row.amount).number_format = MONEY_FORMAT
-        rep = summ.cell(r, 6, row.amount_reporting)
-        rep.number_format = MONEY_FORMAT
-        r += 1
-    for cur, total in sorted(pack.totals.items()):
-        summ.cell(r, 1, "Grand total").font = bold
-        summ.cell(r, 3, sum(s.count for s in pack.summary if s.currency == cur)).font = bold
-        summ.cell(r, 4, cur).font = bold
-        c = summ.cell(r, 5, total)
-        c.number_format, c.font = MONEY_FORMAT, bold
-        r += 1
-    summ.cell(r, 1, "Grand total (reporting currency)").font = bold
-    summ.cell(r, 3, len(pack.findings)).font = bold
-    summ.cell(r, 4, pack.reporting_currency).font = bold
-    c = summ.cell(r, 6, pack.total_reporting)
-    c.number_format, c.font = MONEY_FORMAT, bold
-    for col, width in zip("ABCDEF", (30, 48, 8, 10, 18, 22)):
-        summ.column_dimensions[col].width = width
-
-    # --- findings ------------------------------------------------------------
-    fs = wb.create_sheet("Findings")
+    # --- findings first (the summary's formulas point at its columns) --------
+    fs = wb.active
+    fs.title = "Findings"
     for col, (h, _, _) in enumerate(FINDING_COLUMNS, start=1):
         c = fs.cell(1, col, h)
         c.font, c.fill = bold, head_fill
         c.alignment = Alignment(wrap_text=True, vertical="top")
-    for r, f in enumerate(pack.findings, start=2):
-        for col, (_, key, fmt) in enumerate(FINDING_COLUMNS, start=1):
-            c = fs.cell(r, col, _cell_value(f.get(key)))
-            if fmt:
-                c.number_format = fmt
-            elif key == "invoice_date":
-                c.number_format = "yyyy-mm-dd"
+    r = 2
+    for pack in packs:
+        for f in pack.findings:
+            for col, (_, key, fmt) in enumerate(FINDING_COLUMNS, start=1):
+                c = fs.cell(r, col, _cell_value(f.get(key)))
+                if fmt:
+                    c.number_format = fmt
+                elif key == "invoice_date":
+                    c.number_format = "yyyy-mm-dd"
+            r += 1
+    last = max(2, r - 1)
     fs.freeze_panes = "A2"
-    fs.auto_filter.ref = f"A1:{get_column_letter(len(FINDING_COLUMNS))}{max(1, len(pack.findings) + 1)}"
+    fs.auto_filter.ref = f"A1:{get_column_letter(len(FINDING_COLUMNS))}{last}"
     for col, (h, key, _) in enumerate(FINDING_COLUMNS, start=1):
         wide = key in ("contract_clause", "evidence", "detail", "observed_quantity_source", "line_description")
         fs.column_dimensions[get_column_letter(col)].width = 48 if wide else max(10, len(h) + 2)
+    landscape(fs, "1:1")
+
+    def rng(key: str) -> str:
+        col = get_column_letter(next(n for n, (_, k, _) in enumerate(FINDING_COLUMNS, start=1) if k == key))
+        return f"Findings!${col}$2:${col}${last}"
+
+    vendor_r, finding_r, cur_r = rng("vendor_id"), rng("finding"), rng("currency")
+    amount_r, rep_r = rng("amount_at_risk"), rng("amount_at_risk_reporting")
+
+    # --- summary -------------------------------------------------------------
+    summ = wb.create_sheet("Summary", 0)
+    headers = ["Vendor", "Month", "Finding", "Meaning", "Count", "Currency", "Amount at risk",
+               f"Amount at risk ({reporting or 'reporting'})"]
+    for col, h in enumerate(headers, start=1):
+        c = summ.cell(1, col, h)
+        c.font, c.fill = bold, head_fill
+    r = 2
+    total_rows: list[int] = []  # rows of the per-vendor reporting totals, summed into the grand total
+    for pack in packs:
+        first = r
+        for row in pack.summary:
+            v, fnd, cur = f"A{r}", f"C{r}", f"F{r}"
+            summ.cell(r, 1, pack.vendor_id)
+            summ.cell(r, 2, pack.month)
+            summ.cell(r, 3, row.finding)
+            summ.cell(r, 4, FINDING_LABELS.get(row.finding, ""))
+            summ.cell(r, 5, f"=COUNTIFS({vendor_r},{v},{finding_r},{fnd},{cur_r},{cur})")
+            summ.cell(r, 6, row.currency)
+            summ.cell(r, 7, f"=SUMIFS({amount_r},{vendor_r},{v},{finding_r},{fnd},{cur_r},{cur})"
+                      ).number_format = MONEY_FORMAT
+            # a blank reporting amount (FX rate missing) must not be summed as zero
+            summ.cell(r, 8, f'=IF(COUNTIFS({vendor_r},{v},{finding_r},{fnd},{cur_r},{cur},{rep_r},"")>0,'
+                            f'"FX rate missing",SUMIFS({rep_r},{vendor_r},{v},{finding_r},{fnd},{cur_r},{cur}))'
+                      ).number_format = MONEY_FORMAT
+            r += 1
+        for cur in sorted(pack.totals):
+            summ.cell(r, 1, pack.vendor_id).font = bold
+            summ.cell(r, 2, pack.month).font = bold
+            summ.cell(r, 3, "Total").font = bold
+            summ.cell(r, 5, f'=SUMIFS(E{first}:E{max(first, r - 1)},F{first}:F{max(first, r - 1)},"{cur}")').font = bold
+            summ.cell(r, 6, cur).font = bold
+            c = summ.cell(r, 7, f'=SUMIFS(G{first}:G{max(first, r - 1)},F{first}:F{max(first, r - 1)},"{cur}")')
+            c.number_format, c.font = MONEY_FORMAT, bold
+            r += 1
+        summ.cell(r, 1, pack.vendor_id).font = bold
+        summ.cell(r, 2, pack.month).font = bold
+        summ.cell(r, 3, "Total (reporting currency)").font = bold
+        summ.cell(r, 6, pack.reporting_currency).font = bold
+        rows_end = first + len(pack.summary) - 1
+        c = summ.cell(r, 8, f'=IF(COUNTIF(H{first}:H{rows_end},"FX rate missing")>0,"FX rate missing",'
+                            f'SUM(H{first}:H{rows_end}))' if pack.summary else 0)
+        c.number_format, c.font = MONEY_FORMAT, bold
+        total_rows.append(r)
+        r += 2
+    if len(packs) > 1:
+        summ.cell(r, 1, "All vendors").font = bold
+        summ.cell(r, 3, "Total (reporting currency)").font = bold
+        summ.cell(r, 6, reporting).font = bold
+        refs = ",".join(f"H{t}" for t in total_rows)
+        c = summ.cell(r, 8, f'=IF(COUNTIF(H2:H{r - 1},"FX rate missing")>0,"FX rate missing",SUM({refs}))')
+        c.number_format, c.font = MONEY_FORMAT, bold
+    for col, width in zip("ABCDEFGH", (16, 9, 28, 48, 8, 10, 18, 22)):
+        summ.column_dimensions[col].width = width
+    summ.freeze_panes = "A2"
+    landscape(summ, "1:1")
+
+    # --- cover ---------------------------------------------------------------
+    cover = wb.create_sheet("Cover", 0)
+    wb.active = 0
+    cover["A1"] = "Invoice dispute pack"
+    cover["A1"].font = Font(bold=True, size=14)
+    invoices = [i for p in packs for i in p.invoices]
+    published_at = pub.get("published_at")
+    rows: list[tuple[str, object]] = [
+        ("Vendors", ", ".join(f"{(p.invoices[0].get('vendor_name') or p.vendor_id)} ({p.vendor_id})"
+                              for p in packs)),
+        ("Period month", packs[0].month),
+        ("Invoice currency", ", ".join(sorted({i["currency"] for i in invoices}))),
+        ("Invoices", ", ".join(f"{i['invoice_id']} rev {i['revision']}" for i in invoices)),
+        ("Findings", n_findings),
+        ("Totals", "see the Summary sheet (formulas over the Findings rows)"),
+        ("Data build", pub.get("build_id") or "warehouse (not a published build)"),
+        ("Published at (UTC)", published_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+         if published_at else ""),
+        ("Generated at (UTC)", generated_at.strftime("%Y-%m-%d %H:%M:%S")),
+    ]
+    for n, (label, value) in enumerate(rows, start=3):
+        cover.cell(n, 1, label).font = bold
+        cover.cell(n, 2, value).alignment = Alignment(wrap_text=True, vertical="top")
+    note = len(rows) + 4
+    cover.cell(note, 1, "Amounts are those of the warehouse's marts.unforeseen_costs (4 decimal places, "
+                        "shown with 2); totals are formulas over them.")
+    if any(p.fx_rate_missing for p in packs):
+        cover.cell(note + 1, 1, "fx_rate_missing: some findings have no FX rate for their period end; their "
+                                "reporting-currency amounts are blank.").font = Font(bold=True, color="C00000")
+    cover.column_dimensions["A"].width = 34
+    cover.column_dimensions["B"].width = 80
 
     wb.save(path)
 
@@ -319,21 +394,41 @@ def _write_csvs(out: Path, stem: str, pack: DisputePack) -> list[Path]:
     return [findings_csv, summary_csv]
 
 
+def _pack(db: Path, vendor_id: str, period: date, out: Path, stem: str, publication: dict) -> DisputePack:
+    invoices, findings = read_marts(db, vendor_id, period)
+    summary, totals, total_reporting = summarise(findings)
+    reporting = next((f["reporting_currency"] for f in findings if f.get("reporting_currency")), None)
+    return DisputePack(
+        vendor_id=vendor_id, month=f"{period:%Y-%m}", source=db, xlsx=out / f"{stem}.xlsx", csv_files=[],
+        findings=findings, summary=summary, totals=totals, total_reporting=total_reporting,
+        reporting_currency=reporting, invoices=invoices,
+        fx_rate_missing=any(f.get("fx_rate_missing") for f in findings), publication=publication,
+    )
+
+
 def build_dispute_pack(db: Path, vendor_id: str, month: str, out: Path,
                        generated_at: datetime | None = None) -> DisputePack:
     """Write <out>/dispute_<vendor>_<YYYY-MM>.xlsx and its CSVs from the marts in `db`."""
     period = parse_month(month)
-    invoices, findings = read_marts(db, vendor_id, period)
-    summary, totals, total_reporting = summarise(findings)
-    reporting = next((f["reporting_currency"] for f in findings if f.get("reporting_currency")), None)
     stem = f"dispute_{vendor_id}_{period:%Y-%m}"
     out.mkdir(parents=True, exist_ok=True)
-    pack = DisputePack(
-        vendor_id=vendor_id, month=f"{period:%Y-%m}", source=db, xlsx=out / f"{stem}.xlsx", csv_files=[],
-        findings=findings, summary=summary, totals=totals, total_reporting=total_reporting,
-        reporting_currency=reporting, invoices=invoices,
-        fx_rate_missing=any(f.get("fx_rate_missing") for f in findings),
-    )
-    _write_workbook(pack.xlsx, pack, generated_at or datetime.now(timezone.utc))
+    pack = _pack(db, vendor_id, period, out, stem, read_publication(db))
+    _write_workbook(pack.xlsx, [pack], generated_at or datetime.now(timezone.utc))
     pack.csv_files = _write_csvs(out, stem, pack)
     return pack
+
+
+def build_all_vendors_pack(db: Path, month: str, out: Path,
+                           generated_at: datetime | None = None) -> list[DisputePack]:
+    """Write <out>/dispute_all_<YYYY-MM>.xlsx (every vendor with an invoice that month) and per-vendor CSVs."""
+    period = parse_month(month)
+    vendors = vendors_of_month(db, period)
+    if not vendors:
+        raise DisputeError(f"no invoice of any vendor for period month {period:%Y-%m} in {db}")
+    out.mkdir(parents=True, exist_ok=True)
+    publication = read_publication(db)
+    packs = [_pack(db, v, period, out, f"dispute_all_{period:%Y-%m}", publication) for v in vendors]
+    _write_workbook(packs[0].xlsx, packs, generated_at or datetime.now(timezone.utc))
+    for pack in packs:
+        pack.csv_files = _write_csvs(out, f"dispute_{pack.vendor_id}_{period:%Y-%m}", pack)
+    return packs
