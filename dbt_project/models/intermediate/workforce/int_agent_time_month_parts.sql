@@ -10,6 +10,9 @@
 -- decides; that spine is built from other feeds, so the rule is applied here
 -- on int_contract_versions) and its worked_time.states; a part no version
 -- classifies is left out (the loader checks states only where a version is in force).
+-- Only the intervals that cross a local month start are joined to the months;
+-- the version is looked up once per vendor-month (4M intervals: a range join of
+-- every interval and a window over every part ran out of the 1.5 GB build memory).
 with intervals as (
     select * from {{ ref('int_agent_time_intervals') }}
 ),
@@ -41,38 +44,54 @@ vendor_span as (
 ),
 
 vendor_months as (
-    -- the UTC instants of local midnight starting each month (and the next)
+    -- the UTC instants of local midnight starting each month (and the next), and the
+    -- version in force that month: a handful of rows per vendor
     select
         v.vendor_id,
         cast(m.period_month as date) as period_month,
         timezone(v.timezone, cast(m.period_month as timestamp)) as month_start,
-        timezone(v.timezone, cast(m.period_month + interval 1 month as timestamp)) as month_end
+        timezone(v.timezone, cast(m.period_month + interval 1 month as timestamp)) as month_end,
+        cv.version_id
     from vendor_span as v,
         lateral (select unnest(generate_series(v.first_month, v.last_month, interval 1 month)) as period_month) as m
+    join {{ ref('int_contract_versions') }} as cv
+        on cv.vendor_id = v.vendor_id
+        and cast(m.period_month as date) >= cv.effective_from
+        and (cv.effective_to is null or cast(m.period_month as date) <= cv.effective_to)
+    -- versions must not overlap (contract validation); if they ever do, the later one wins (as int_contract_months)
+    qualify row_number() over (partition by v.vendor_id, m.period_month order by cv.effective_from desc) = 1
+),
+
+segments_monthed as (
+    -- the local month of each end (the end is exclusive: an interval ending at midnight stays in its month)
+    select
+        *,
+        {{ vendor_month('seg_start') }} as start_month,
+        {{ vendor_month('seg_end - interval 1 microsecond') }} as end_month
+    from segments
 ),
 
 pieces as (
+    -- most intervals lie within one month: no join for them
     select
-        s.vendor_id,
-        s.record_id,
-        s.agent_id,
-        s.site,
-        s.state,
-        s.file_name,
-        s.part,
+        s.vendor_id, s.record_id, s.agent_id, s.site, s.state, s.file_name, s.part,
+        s.start_month as period_month, s.seg_start as piece_start, s.seg_end as piece_end
+    from segments_monthed as s
+    where s.start_month = s.end_month
+
+    union all
+
+    -- an interval across local midnight at a month's end: one piece per month
+    select
+        s.vendor_id, s.record_id, s.agent_id, s.site, s.state, s.file_name, s.part,
         m.period_month,
         greatest(s.seg_start, m.month_start) as piece_start,
         least(s.seg_end, m.month_end) as piece_end
-    from segments as s
+    from segments_monthed as s
     join vendor_months as m
         on m.vendor_id = s.vendor_id
-        and m.month_start < s.seg_end
-        and m.month_end > s.seg_start
-),
-
-versions as (
-    select vendor_id, version_id, effective_from, effective_to
-    from {{ ref('int_contract_versions') }}
+        and m.period_month between s.start_month and s.end_month
+    where s.start_month <> s.end_month
 )
 
 select
@@ -82,7 +101,7 @@ select
     p.site,
     p.state,
     p.period_month,
-    v.version_id,
+    m.version_id,
     w.work_class,
     p.part,
     p.piece_start,
@@ -92,15 +111,10 @@ select
         as seconds,
     p.file_name
 from pieces as p
-join versions as v
-    on v.vendor_id = p.vendor_id
-    and p.period_month >= v.effective_from
-    and (v.effective_to is null or p.period_month <= v.effective_to)
+join vendor_months as m
+    on m.vendor_id = p.vendor_id
+    and m.period_month = p.period_month
 join {{ ref('stg_contract_worked_time_states') }} as w
     on w.vendor_id = p.vendor_id
-    and w.version_id = v.version_id
+    and w.version_id = m.version_id
     and w.state = p.state
--- versions must not overlap (contract validation); if they ever do, the later one wins (as int_contract_months)
-qualify row_number() over (
-    partition by p.vendor_id, p.record_id, p.part, p.period_month order by v.effective_from desc
-) = 1
