@@ -8,7 +8,8 @@ the old file keeps reading the old snapshot; the next open sees the new one.
 
 Every published mart carries a `build_id` column, and `main.publication`
 holds the same id with the time and the list of marts, so a reader can check
-that everything it read in one connection comes from one build.
+that everything it read in one connection comes from one build. Table and
+column descriptions (DuckDB comments, from dbt persist_docs) are copied too.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def publish_marts(warehouse: Path, published: Path, build_id: str | None = None)
                     continue
                 con.execute(f'create table {schema}."{name}" as '
                             f'select *, ?::varchar as build_id from wh.{schema}."{name}"', [build_id])
+                _copy_comments(con, schema, name)
                 tables.append(f"{schema}.{name}")
         con.execute("create table main.publication as "
                     "select ?::varchar as build_id, ?::timestamptz as published_at, ?::varchar[] as tables",
@@ -79,6 +81,32 @@ def publish_marts(warehouse: Path, published: Path, build_id: str | None = None)
     os.replace(tmp, published)
     _fsync(published.parent)
     return {"build_id": build_id, "path": str(published), "tables": tables}
+
+
+BUILD_ID_COMMENT = ("Identifier of the build that published this row; every mart read in one connection "
+                    "should show the same value (main.publication holds it with the publication time).")
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+    """Carry the table and column descriptions (dbt persist_docs) into the copy: BI tools show them.
+
+    `create table as` keeps no comments, so they are re-applied from the warehouse's catalog.
+    """
+    table = f'{schema}."{name}"'
+    row = con.execute("select comment from duckdb_tables() where database_name = 'wh' and schema_name = ? "
+                      "and table_name = ?", [schema, name]).fetchone()
+    if row and row[0]:
+        con.execute(f"comment on table {table} is {_quote(row[0])}")
+    for column, comment in con.execute(
+            "select column_name, comment from duckdb_columns() where database_name = 'wh' and schema_name = ? "
+            "and table_name = ? and comment is not null", [schema, name]).fetchall():
+        con.execute(f'comment on column {table}."{column}" is {_quote(comment)}')
+    con.execute(f"comment on column {table}.build_id is {_quote(BUILD_ID_COMMENT)}")
+
+
+def _quote(text: str) -> str:
+    """A SQL string literal (COMMENT ON takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _fsync(path: Path) -> None:
