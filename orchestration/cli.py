@@ -489,7 +489,7 @@ def dispute(
     except DisputeError as exc:
         err.print(f"[red]no dispute pack:[/] {exc}")
         raise typer.Exit(1) from None
-    console.print(f"[green]dispute pack[/] {packs[0].xlsx}")
+    console.print(f"[green]dispute pack[/] {packs[0].xlsx}  (from {source})")
     for pack in packs:
         console.print(f"  {pack.vendor_id}: {len(pack.findings)} findings")
         for cur, total in sorted(pack.totals.items()):
