@@ -7,6 +7,7 @@ module attributes build them on first use too).
 """
 
 import functools
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -17,7 +18,7 @@ from ingestion.feeds import FEEDS
 from ingestion.loader import sync_contracts
 from ingestion.warehouse import connect, wait_for_lock
 from compat.dagster_dbt_inprocess import WarehouseDbtResource
-from serving.publish import publish_marts
+from serving.publish import generate_docs, publish_marts
 from transform.dbt_build import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_build_args, dbt_target_path, raise_if_locked
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
 from serving.alerts import ALERT_STATUSES, GX_CHECK
@@ -184,11 +185,18 @@ def build_dbt_assets() -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
             raise error
 
     @dg.asset(deps=[dbt_models], group_name="serving", pool=WAREHOUSE_POOL)
-    def published_marts(warehouse: WarehouseResource) -> dg.MaterializeResult:
-        """The marts, copied to a read-only DuckDB file for BI and swapped in atomically."""
+    def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        """The marts, copied to a read-only DuckDB file for BI and swapped in atomically; dbt docs beside it."""
         info = publish_marts(Path(warehouse.warehouse), Path(warehouse.published))
+        docs = {}
+        try:  # the docs describe the marts; a failure to write them never holds back the marts themselves
+            started = time.monotonic()
+            docs = {"docs": str(generate_docs(Path(warehouse.published))),
+                    "docs_seconds": round(time.monotonic() - started, 1)}
+        except Exception as exc:  # noqa: BLE001
+            context.log.warning(f"dbt docs not written: {exc}")
         return dg.MaterializeResult(metadata={"build_id": info["build_id"], "path": info["path"],
-                                              "tables": len(info["tables"])})
+                                              "tables": len(info["tables"]), **docs})
 
     return dbt_models, published_marts
 

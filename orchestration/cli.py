@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import os
 import shutil
@@ -196,11 +197,13 @@ def generate(
                   f"  ground truth: {out / 'ground_truth.json'}")
 
 
-def _execute(settings, paths: list[str] | None = None, replay: bool = False):
+def _execute(settings, paths: list[str] | None = None, replay: bool = False, verbose: bool = False):
     """Run the pipeline job in-process with the given settings; return (ok, ingest results, error line).
 
     A failed step is printed as one line: the innermost cause of its error (a dbt compilation
-    error, a lock), not Dagster's wrapping of it.
+    error, a lock), not Dagster's wrapping of it. dbt's per-node log (dagster-dbt writes it to
+    stdout) goes to <warehouse folder>/dbt_logs/pipeline.log unless `verbose` or BPO_LOG_LEVEL
+    is INFO/DEBUG; Dagster's warnings (stderr) still show.
     """
     fast_exit.ran_pipeline = True
     from ingestion.contracts import ContractError
@@ -218,8 +221,9 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False):
         # the warehouse's persistent Dagster home: the run shows in the history of `dg dev` (make dagster)
         with open_instance(settings.warehouse) as instance:
             fail_abandoned_runs(instance)
-            result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
-                                            tags=bpo_run_tags())
+            with _node_log(settings, verbose):
+                result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
+                                                tags=bpo_run_tags())
     except ContractError as exc:
         line = str(exc).strip().splitlines()[0]
         err.print(f"[red]error:[/] {line}", highlight=False, soft_wrap=True)
@@ -237,6 +241,18 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False):
                     error_line = f"{event.step_key} failed: {_root_cause(error)}"
                     err.print(f"[red]error:[/] {error_line}", highlight=False, soft_wrap=True)
     return result.success, results, error_line
+
+
+@contextlib.contextmanager
+def _node_log(settings, verbose: bool):
+    """stdout (dbt's node log) into the warehouse's dbt_logs/pipeline.log, unless asked to show it."""
+    if verbose or settings.log_level.upper() in ("INFO", "DEBUG"):
+        yield
+        return
+    log = settings.resolved().warehouse.parent / "dbt_logs" / "pipeline.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w", encoding="utf-8") as sink, contextlib.redirect_stdout(sink):
+        yield
 
 
 def _root_cause(error) -> str:
@@ -309,7 +325,10 @@ def run(landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt,
         fail_on_quarantine: Annotated[bool, typer.Option(
             "--fail-on-quarantine", help="exit 3 when a file was quarantined (for cron and CI alerts)")] = False,
         all_files: Annotated[bool, typer.Option(
-            "--all-files", help="also list files processed by earlier runs")] = False) -> None:
+            "--all-files", help="also list files processed by earlier runs")] = False,
+        verbose: Annotated[bool, typer.Option(
+            "--verbose", "-v", help="show dbt's per-node log (else in <warehouse folder>/dbt_logs/pipeline.log)")] = False,
+        ) -> None:
     """Process every pending landed file once, build the marts, publish them. Exit 0 when clean."""
     from ingestion.settings import Settings
 
@@ -317,7 +336,7 @@ def run(landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt,
                         mappings=mappings)
     _warn_demo_salt()
     _preflight(settings)
-    ok, results, error = _execute(settings)
+    ok, results, error = _execute(settings, verbose=verbose)
     if not quiet:
         _print_results(results, all_files=all_files)
     if ok:
@@ -344,7 +363,8 @@ def _send_alerts(settings, results: list[dict], ok: bool, error: str | None) -> 
 @app.command()
 @friendly_errors
 def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (replaced)")] = Path("demo"),
-         scale: Annotated[int, typer.Option("--scale")] = 20000) -> None:
+         scale: Annotated[int, typer.Option("--scale")] = 20000,
+         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show dbt's per-node log")] = False) -> None:
     """Generate a multi-vendor data set, run the whole pipeline, summarise every mart."""
     from ingestion.settings import Settings
 
@@ -355,7 +375,7 @@ def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (r
                         warehouse=out / "warehouse" / "warehouse.duckdb")
     console.print("[bold]running the pipeline[/] (contracts → validate + load → dbt build → publish) ...")
     _preflight(settings)
-    ok, results, _ = _execute(settings)
+    ok, results, _ = _execute(settings, verbose=verbose)
     _print_results(results)
     if not ok:
         raise typer.Exit(EXIT_FAILED)
@@ -523,6 +543,29 @@ def report(
         raise typer.Exit(1) from None
     console.print(f"[green]report card[/] {path.resolve()}")
 
+
+@app.command()
+@friendly_errors
+def docs(
+    warehouse: Annotated[Path | None, typer.Option(
+        "--warehouse", envvar="BPO_WAREHOUSE", help="DuckDB warehouse file; its docs are beside it")] = None,
+    open_page: Annotated[bool, typer.Option("--open", help="open the page in the default browser")] = False,
+) -> None:
+    """Print where the dbt docs of the published marts are (written at each publish; works offline)."""
+    from ingestion.settings import Settings
+    from serving.publish import docs_folder
+
+    settings = Settings(**({"warehouse": warehouse} if warehouse is not None else {}))
+    page = docs_folder(settings.published_path) / "index.html"
+    if not page.exists():
+        err.print(f"[red]no docs yet:[/] {page} is written when the marts are published (bpo run)",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(page.as_uri() if open_page else str(page), highlight=False, soft_wrap=True)
+    if open_page:
+        import webbrowser
+
+        webbrowser.open(page.as_uri())
 
 def main() -> None:  # pragma: no cover
     sys.exit(app())

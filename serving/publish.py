@@ -118,3 +118,53 @@ def _fsync(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+DOCS_PROFILE = """\
+# written by serving/publish.py: dbt docs read the published copy, read-only (never the warehouse's writer lock)
+bpo_warehouse:
+  target: docs
+  outputs:
+    docs:
+      type: duckdb
+      path: {path}
+      threads: 1
+      config_options:
+        access_mode: READ_ONLY
+"""
+
+
+def docs_folder(published: Path) -> Path:
+    """Where the static dbt docs of a published copy are: `<warehouse folder>/docs/index.html`."""
+    return Path(published).resolve().parent / "docs"
+
+
+def generate_docs(published: Path) -> Path:
+    """`dbt docs generate --static` on the published copy into docs/index.html (one file, works offline).
+
+    dbt's normal index.html fetches manifest.json and catalog.json, which browsers refuse on file://;
+    the static page has both inlined. The catalog query runs on the published copy opened read-only,
+    so the warehouse stays free for the next load. dbt's own target folder (partial parsing) is kept
+    beside it in `dbt_docs_target/`. Returns the page; raises RuntimeError when dbt fails.
+    """
+    import json
+
+    from compat.dbt_duckdb import run_dbt
+    from transform.dbt_build import project_args
+
+    published = Path(published).resolve()
+    target = published.parent / "dbt_docs_target"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "profiles.yml").write_text(DOCS_PROFILE.format(path=json.dumps(str(published))))
+    args = project_args(["--quiet", "docs", "generate", "--static", "--no-compile"], target)
+    args[args.index("--profiles-dir") + 1] = str(target)
+    result = run_dbt(args)
+    if not result.success:
+        raise RuntimeError(f"dbt docs generate failed: {result.exception or 'see ' + str(target / 'dbt.log')}")
+    folder = docs_folder(published)
+    folder.mkdir(parents=True, exist_ok=True)
+    page = folder / "index.html"
+    tmp = folder / ".index.html.tmp"
+    tmp.write_bytes((target / "static_index.html").read_bytes())
+    os.replace(tmp, page)
+    return page

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -52,7 +53,14 @@ SUMMARIES: dict[str, str] = {
 }
 
 
+# leading columns repeated in every part when a summary is too wide for the terminal
+KEY_COLUMNS = {"vendor_id", "month", "channel", "category", "finding", "rank"}
+MAX_ROWS = 24
+
+
 def print_mart_summary(console: Console, database: Path) -> None:
+    """Every summary whole: a table wider than the terminal is printed in parts, each repeating the
+    key columns (vendor, month, ...), instead of letting rich squeeze its columns into ellipses."""
     con = duckdb.connect(str(database), read_only=True)
     try:
         for mart, sql in SUMMARIES.items():
@@ -61,14 +69,40 @@ def print_mart_summary(console: Console, database: Path) -> None:
             except duckdb.Error as exc:
                 console.print(f"[yellow]marts.{mart}: not available ({str(exc).splitlines()[0]})[/]")
                 continue
-            rows = cur.fetchall()
-            table = Table(title=f"marts.{mart}", title_justify="left")
-            for d in cur.description:
-                table.add_column(d[0])
-            for r in rows[:24]:
-                table.add_row(*["" if v is None else str(v) for v in r])
-            if len(rows) > 24:
-                table.caption = f"... {len(rows) - 24} more rows"
-            console.print(table)
+            names = [d[0] for d in cur.description]
+            all_rows = cur.fetchall()
+            rows = [["" if v is None else str(v) for v in r] for r in all_rows[:MAX_ROWS]]
+            parts = _column_parts(names, rows, console.width)
+            for i, columns in enumerate(parts):
+                title = f"marts.{mart}" + (f" ({i + 1}/{len(parts)})" if len(parts) > 1 else "")
+                table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+                for c in columns:
+                    table.add_column(names[c], no_wrap=True)
+                for r in rows:
+                    table.add_row(*[r[c] for c in columns])
+                if i == len(parts) - 1 and len(all_rows) > MAX_ROWS:
+                    table.caption = f"... {len(all_rows) - MAX_ROWS} more rows"
+                console.print(table)
     finally:
         con.close()
+
+
+def _column_parts(names: list[str], rows: list[list[str]], width: int) -> list[list[int]]:
+    """Column indexes per printed part: leading key columns in each, the others packed to fit `width`."""
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) + 2 for i, n in enumerate(names)]  # + padding
+    keys = []
+    for i, name in enumerate(names):
+        if name not in KEY_COLUMNS:
+            break
+        keys.append(i)
+    key_width = sum(widths[i] for i in keys)
+    parts: list[list[int]] = []
+    current: list[int] = []
+    for i in range(len(keys), len(names)):
+        if current and key_width + sum(widths[c] for c in current) + widths[i] > width:
+            parts.append(keys + current)
+            current = []
+        current.append(i)
+    if current or not parts:
+        parts.append(keys + current)
+    return parts
