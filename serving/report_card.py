@@ -143,6 +143,7 @@ def collect(db: Path, month: str | None = None, vendor: str | None = None) -> di
                   "sla_no_sample", "qa_evaluations", "handled_contacts", "self_service_sessions", "findings",
                   "amount_at_risk", "reporting_currency", "nps"] + SCORE_COLUMNS \
             + [f"score_{c}" for c in SCORE_COLUMNS] + ["score_weight"]
+        have = _columns(con, "marts.vendor_scorecard")
         all_rows = _select(con, "marts.vendor_scorecard", wanted, order="order by period_month, vendor_id")
         if vendor is not None and not any(r["vendor_id"] == vendor for r in all_rows):
             raise ReportError(f"no vendor {vendor!r} in marts.vendor_scorecard")
@@ -185,7 +186,7 @@ def collect(db: Path, month: str | None = None, vendor: str | None = None) -> di
                 ("Amount at risk", money(r["amount_at_risk"], cur, "no invoice")),
             ],
             "components": [(c, number(r[f"score_{c}"], "{:.2f}", "no data for this component"))
-                           for c in SCORE_COLUMNS if f"score_{c}" in r],
+                           for c in SCORE_COLUMNS if f"score_{c}" in have],
             "trend": [(f"{x['period_month']:%Y-%m}", x) for x in history],
             "spark_sla": _sparkline([float(x["sla_met_share"]) if x["sla_met_share"] is not None else None
                                      for x in history]),
