@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 # mart -> query giving a small summary table (all marts are listed; missing ones are reported)
@@ -72,14 +73,10 @@ def print_mart_summary(console: Console, database: Path) -> None:
             names = [d[0] for d in cur.description]
             all_rows = cur.fetchall()
             rows = [["" if v is None else str(v) for v in r] for r in all_rows[:MAX_ROWS]]
-            parts = _column_parts(names, rows, console.width)
+            parts = _column_parts(console, names, rows)
             for i, columns in enumerate(parts):
                 title = f"marts.{mart}" + (f" ({i + 1}/{len(parts)})" if len(parts) > 1 else "")
-                table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-                for c in columns:
-                    table.add_column(names[c], no_wrap=True)
-                for r in rows:
-                    table.add_row(*[r[c] for c in columns])
+                table = _table(names, rows, columns, title)
                 if i == len(parts) - 1 and len(all_rows) > MAX_ROWS:
                     table.caption = f"... {len(all_rows) - MAX_ROWS} more rows"
                 console.print(table)
@@ -87,19 +84,29 @@ def print_mart_summary(console: Console, database: Path) -> None:
         con.close()
 
 
-def _column_parts(names: list[str], rows: list[list[str]], width: int) -> list[list[int]]:
-    """Column indexes per printed part: leading key columns in each, the others packed to fit `width`."""
-    widths = [max([len(n), *(len(r[i]) for r in rows)]) + 2 for i, n in enumerate(names)]  # + padding
+def _table(names: list[str], rows: list[list[str]], columns: list[int], title: str = "") -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for c in columns:
+        table.add_column(names[c], no_wrap=True)
+    for r in rows:
+        table.add_row(*[r[c] for c in columns])
+    return table
+
+
+def _column_parts(console: Console, names: list[str], rows: list[list[str]]) -> list[list[int]]:
+    """Column indexes per printed part: leading key columns in each, the others packed to fit the console."""
+    def fits(columns: list[int]) -> bool:
+        return Measurement.get(console, console.options.update_width(10_000), _table(names, rows, columns)).maximum <= console.width
+
     keys = []
     for i, name in enumerate(names):
         if name not in KEY_COLUMNS:
             break
         keys.append(i)
-    key_width = sum(widths[i] for i in keys)
     parts: list[list[int]] = []
     current: list[int] = []
     for i in range(len(keys), len(names)):
-        if current and key_width + sum(widths[c] for c in current) + widths[i] > width:
+        if current and not fits(keys + current + [i]):
             parts.append(keys + current)
             current = []
         current.append(i)
