@@ -123,7 +123,9 @@ def test_the_scan_would_catch_a_leak(tmp_path):
 
 
 def vendor_rows(database, vendor: str) -> dict[str, list[tuple]]:
-    """Every mart row of one vendor, sorted (the scorecard's cross-vendor rank aside)."""
+    """Every mart row of one vendor, sorted. Aside: what compares vendors by design - the scorecard's
+    rank, its cost score (the month's cheapest cost per contact / own cost) and the overall score that
+    includes it."""
     con = duckdb.connect(str(database), read_only=True)
     try:
         out = {}
@@ -131,7 +133,8 @@ def vendor_rows(database, vendor: str) -> dict[str, list[tuple]]:
                                     "and column_name = 'vendor_id'").fetchall():
             cols = [r[0] for r in con.execute(
                 "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = ? "
-                "and column_name not in ('rank', 'build_id') and column_name not like '%loaded_at' "
+                "and column_name not in ('rank', 'score', 'score_cost_per_contact', 'build_id') "
+                "and column_name not like '%loaded_at' "
                 "and column_name not like '%processed_at'", [table]).fetchall()]
             select = ", ".join(f'"{c}"' for c in cols)
             out[table] = sorted(con.execute(f'select {select} from marts."{table}" where vendor_id = ?',
