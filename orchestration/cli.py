@@ -385,9 +385,12 @@ def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (r
     from serving.report_card import write_report
 
     report = write_report(settings.resolved().published_path, out / "report")
+    from serving.publish import docs_folder
+
     console.print(f"\n[bold]report card[/] (open in a browser): {report.resolve()}")
     console.print(f"\n[bold]warehouse[/]: {settings.warehouse.resolve()}\n"
                   f"[bold]published copy for BI[/] (read-only): {settings.resolved().published_path}\n"
+                  f"[bold]dbt docs[/] (bpo docs): {docs_folder(settings.resolved().published_path) / 'index.html'}\n"
                   f"[bold]quarantine[/]: {settings.resolved().quarantine_dir}\n"
                   f"[bold]ground truth[/]: {(out / 'ground_truth.json').resolve()}")
 
