@@ -46,9 +46,15 @@ SUMMARIES: dict[str, str] = {
         select vendor_id, channel, strftime(period_month, '%Y-%m') as month, sessions, contained,
                round(containment_rate, 3) as containment_rate, round(self_service_share, 3) as self_service_share
         from marts.self_service order by all""",
+    "quality": """
+        select vendor_id, strftime(period_month, '%Y-%m') as month, evaluations, round(qa_score, 3) as qa_score,
+               round(auto_fail_rate, 3) as auto_fail_rate, calibration_pairs, round(calibration_gap, 3) as calib_gap,
+               complaints, round(complaint_rate, 2) as complaints_per_1000
+        from marts.quality where grain = 'vendor' order by all""",
     "vendor_scorecard": """
-        select strftime(period_month, '%Y-%m') as month, rank, vendor_id, kind,
-               sla_met || '/' || sla_total as slas_met, round(csat_top2box, 3) as csat, round(cost_per_contact, 2) as per_contact_usd,
+        select strftime(period_month, '%Y-%m') as month, rank, vendor_id, kind, round(score, 3) as score,
+               sla_met || '/' || sla_total as slas_met, round(csat_top2box, 3) as csat,
+               round(qa_score, 3) as qa_score, round(cost_per_contact, 2) as per_contact_usd,
                round(amount_at_risk, 2) as at_risk_usd
         from marts.vendor_scorecard order by month, rank""",
 }
