@@ -22,7 +22,9 @@ def test_the_installed_versions_are_the_ones_compat_was_written_for():
 
 def test_every_compat_module_imports_on_the_pinned_versions():
     for module in ("compat.dbt_duckdb", "compat.gx", "compat.dagster_dbt_inprocess"):
-        importlib.import_module(module)
+        # the import runs the module's version check: an UnsupportedVersion would fail here
+        assert importlib.import_module(module).__name__ == module
+    check_versions()  # every pinned distribution, as installed
 
 
 def test_another_version_fails_in_one_clear_line():
