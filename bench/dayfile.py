@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ingestion.generator import generate
+from generator import generate
 
 VENDOR = "acme_mx"
 TS = "%Y-%m-%d %H:%M:%S"  # acme_mx: local wall clock, no offset

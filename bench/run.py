@@ -63,7 +63,7 @@ def log(msg: str) -> None:
 # ---------------------------------------------------------------- data sets
 def _generator_hash() -> str:
     h = hashlib.sha256()
-    for p in sorted((REPO / "ingestion" / "generator").glob("*.py")) + [REPO / "bench" / "dayfile.py"]:
+    for p in sorted((REPO / "generator").glob("*.py")) + [REPO / "bench" / "dayfile.py"]:
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
@@ -525,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     data = args.data.resolve()
     data.mkdir(parents=True, exist_ok=True)
 
-    from ingestion.generator import DEFAULTS as GEN_DEFAULTS
+    from generator import DEFAULTS as GEN_DEFAULTS
 
     evidence = args.evidence
     if evidence is None:
@@ -533,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
         evidence = env.lower() in ("1", "true", "yes") if env else GEN_DEFAULTS["evidence"]
 
     def gen(rows: int):
-        from ingestion.generator import generate
+        from generator import generate
 
         # evidence: agent time, self-service and QA in proportion to the interactions (issue 11)
         return lambda folder: generate(folder, outsourcers=args.outsourcers, months=args.months, seed=args.seed,

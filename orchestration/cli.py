@@ -180,7 +180,7 @@ def generate(
     force: Annotated[bool, typer.Option("--force", help="write into a folder that is not empty")] = False,
 ) -> None:
     """Generate a realistic synthetic data set with a ground-truth manifest of injected defects."""
-    from ingestion.generator import generate as run_generator
+    from generator import generate as run_generator
 
     if out.exists() and not out.is_dir():
         err.print(f"[red]error:[/] --out {out} is a file, not a folder")

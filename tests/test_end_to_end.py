@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.generator import generate
+from generator import generate
 
 pytestmark = pytest.mark.slow
 BPO = str(Path(sys.executable).with_name("bpo"))

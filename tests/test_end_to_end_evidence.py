@@ -4,7 +4,7 @@ worked_time contracts and hour / FTE / outcome / self-service invoice lines with
 `bpo run` on that data set must find exactly the generator's defects to the cent (the new quantity_variance
 findings included), and marts.workforce, marts.self_service and marts.billed_vs_worked must equal the ground
 truth's `workforce`, `self_service` and `billed_vs_worked` keys. The generator computes them on its own
-(ingestion/generator/worked.py, evidence_truth.py), importing no pipeline logic. The SLA, reporting-currency and
+(generator/worked.py, evidence_truth.py), importing no pipeline logic. The SLA, reporting-currency and
 re-run checks of tests/test_end_to_end.py run here too, on this data set (imported below: pytest runs them with
 this module's `demo`).
 """
@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingestion.generator import generate
+from generator import generate
 from tests.test_end_to_end import (  # noqa: F401  (collected here, on the evidence data set)
     BPO,
     query,

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from floor import measure_floor  # noqa: E402
 from run import _duration  # noqa: E402
 
-from ingestion.generator import generate  # noqa: E402
+from generator import generate  # noqa: E402
 
 
 def test_floor_matches_the_generator_ground_truth(tmp_path: Path) -> None:

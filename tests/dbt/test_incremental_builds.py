@@ -24,7 +24,7 @@ import polars as pl
 import pytest
 
 from ingestion.batch import ingest
-from ingestion.generator import generate
+from generator import generate
 from ingestion.settings import Settings
 from transform.dbt_build import build_marts
 from tests.dbt.harness import dbt_build

@@ -1,7 +1,7 @@
 """End to end: marts.quality and the QA lines of marts.sla_compliance equal the generator's ground truth.
 
 The generator (evidence=True) computes its `quality` rows (vendor, site and agent grain per month) and
-its QA `sla` rows on its own, with Fractions (ingestion/generator/evidence_truth.py), from the same
+its QA `sla` rows on its own, with Fractions (generator/evidence_truth.py), from the same
 process that wrote the files; the warehouse reads the files back through ingestion (every vendor's own
 format and timestamp style) and dbt. Every count must be equal and every ratio equal to 1e-9.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.generator import generate
+from generator import generate
 from tests.dbt.harness import dbt_build, query
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.generator import generate
+from generator import generate
 
 
 @pytest.fixture(scope="session")

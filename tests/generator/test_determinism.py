@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 
-from ingestion.generator import generate
+from generator import generate
 
 
 def _snapshot(root):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-GEN = Path(__file__).resolve().parents[2] / "ingestion" / "generator"
-FORBIDDEN = ("ingestion", "expectations", "dbt_project", "orchestration")
+GEN = Path(__file__).resolve().parents[2] / "generator"
+FORBIDDEN = ("ingestion", "expectations", "dbt_project", "orchestration", "transform", "serving", "compat")
 
 
 def test_generator_imports_no_pipeline_code():

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingestion.generator.pricing import expected_amount, reached_tier, tier_split
+from generator.pricing import expected_amount, reached_tier, tier_split
 
 MARGINAL = {"category": "handled_contacts", "channel": "voice",
             "tiers": [{"up_to": 100, "rate": D("2.00")}, {"up_to": 250, "rate": D("1.50")}, {"up_to": None, "rate": D("1.00")}]}

@@ -1,12 +1,12 @@
 """The repo's contracts/ folder holds exactly what generate() writes for the default parameters.
 
-Refresh with: python -m ingestion.generator --contracts-only contracts
+Refresh with: python -m generator --contracts-only contracts
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from ingestion.generator.core import write_contracts
+from generator.core import write_contracts
 
 REPO_CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 

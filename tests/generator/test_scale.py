@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ingestion.generator import generate
+from generator import generate
 
 from ._helpers import read_rows
 
@@ -33,7 +33,7 @@ def test_small_and_odd_parameters(tmp_path):
 
 def test_chunked_formatting_gives_the_same_rows(tmp_path, monkeypatch):
     """Large vendor-months are formatted in chunks; the file content must not depend on it."""
-    from ingestion.generator import core
+    from generator import core
 
     generate(tmp_path / "whole", months=1, scale=8000)
     monkeypatch.setattr(core, "FRAME_CHUNK", 450)

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingestion.generator import generate
+from generator import generate
 
 from ._helpers import TIMEZONES, interactions, read_rows
 
@@ -91,11 +91,11 @@ def test_dst_months_have_no_ambiguous_or_missing_wall_clock(tmp_path):
 
 def test_ambiguous_hour_rows_are_moved(monkeypatch):
     """Unit check of the fall-back handling on a large October month for Madrid."""
-    from ingestion.generator import interactions as gi
-    from ingestion.generator.people import CustomerPool
-    from ingestion.generator.periods import Month
-    from ingestion.generator.timeconv import ambiguous_wall_clock, to_local_naive
-    from ingestion.generator.vendors import IBERIA
+    from generator import interactions as gi
+    from generator.people import CustomerPool
+    from generator.periods import Month
+    from generator.timeconv import ambiguous_wall_clock, to_local_naive
+    from generator.vendors import IBERIA
 
     seen = []
     original = gi._avoid_ambiguous_wall_clock

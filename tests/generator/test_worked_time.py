@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from ingestion.generator.worked import CLASSES, month_start_utc, worked_seconds, worked_seconds_reference
+from generator.worked import CLASSES, month_start_utc, worked_seconds, worked_seconds_reference
 
 
 def t(tz: str, *wall) -> int:

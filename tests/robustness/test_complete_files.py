@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ingestion.batch import ingest
-from ingestion.generator import generate
+from generator import generate
 from orchestration.cli import app
 from tests.conftest import land
 from tests.robustness.helpers import Paths, assert_same_tables, copy_landed, query, spread_mtimes, table_rows

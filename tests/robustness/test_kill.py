@@ -23,7 +23,7 @@ import time
 import duckdb
 import pytest
 
-from ingestion.generator import generate
+from generator import generate
 from tests.robustness import corpus
 from tests.robustness.helpers import (
     Paths,

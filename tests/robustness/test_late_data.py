@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingestion.generator import generate
+from generator import generate
 from tests.robustness.helpers import (
     Paths,
     assert_same_tables,

@@ -173,7 +173,7 @@ def test_an_unexpected_error_is_one_line_unless_debug(monkeypatch, tmp_path):
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire\nsecond line")
 
-    monkeypatch.setattr("ingestion.generator.generate", boom)
+    monkeypatch.setattr("generator.generate", boom)
     result = bpo("generate", "--out", str(tmp_path / "x"))
     assert result.exit_code == 1
     assert "error: disk on fire" in result.output and "second line" not in result.output

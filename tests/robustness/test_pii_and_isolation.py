@@ -12,7 +12,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from ingestion.generator import generate
+from generator import generate
 from tests.robustness.helpers import Paths, copy_landed, spread_mtimes
 
 pytestmark = pytest.mark.slow

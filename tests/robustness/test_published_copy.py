@@ -11,7 +11,7 @@ import time
 import duckdb
 import pytest
 
-from ingestion.generator import generate
+from generator import generate
 from serving.publish import publish_marts, remove_stale_copies
 from tests.robustness.helpers import ROOT, Paths, copy_landed, spread_mtimes
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 
 from ingestion.batch import ingest
-from ingestion.generator import generate
+from generator import generate
 from tests.conftest import land
 from tests.robustness.helpers import Paths, assert_same_tables, copy_landed, query, spread_mtimes, table_rows
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.generator import generate
+from generator import generate
 from tests.browser import browser_page  # noqa: F401  (pytest fixture)
 
 BPO = str(Path(sys.executable).with_name("bpo"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.generator import generate
+from generator import generate
 from serving.report_card import DASH, ReportError, collect, money, percent, write_report
 from tests.browser import browser_page  # noqa: F401  (pytest fixture)
 

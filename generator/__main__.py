@@ -1,4 +1,4 @@
-"""python -m ingestion.generator --out DIR [--outsourcers N --months M --seed S --scale ROWS --start YYYY-MM]"""
+"""python -m generator --out DIR [--outsourcers N --months M --seed S --scale ROWS --start YYYY-MM]"""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .core import DEFAULTS, generate, write_contracts
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m ingestion.generator", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m generator", description=__doc__)
     ap.add_argument("--out", type=Path, help="output folder (contracts/, landing/, ground_truth.json)")
     ap.add_argument("--outsourcers", type=int, default=DEFAULTS["outsourcers"], help="0..3 (plus the in-house team)")
     ap.add_argument("--months", type=int, default=DEFAULTS["months"])

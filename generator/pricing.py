@@ -14,7 +14,8 @@ tier reached: the first tier whose `up_to` is null or >= quantity (an
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 CENT = Decimal("0.01")
 MONEY4 = Decimal("0.0001")

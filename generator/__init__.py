@@ -5,7 +5,7 @@ It never imports pipeline code (`ingestion.*` outside this package,
 computed on its own, from the rules in DEVELOPERS.md ("Marts: shared
 semantics") and docs/domain.md.
 
-    from ingestion.generator import generate
+    from generator import generate
     truth = generate(Path("demo"), outsourcers=3, months=3, seed=42, scale=20000, start="2026-01")
 """
 

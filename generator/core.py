@@ -242,7 +242,7 @@ def _vendor_data(p: VendorProfile, vi: int, contract: dict, mlist: list[Month], 
         fcr[w], e = kpimod.first_contact_resolution(slim, w)
         edges += e
     sla = []
-    for mi, month in enumerate(mlist):
+    for mi in range(len(mlist)):
         sla.append(kpimod.sla_results(slim[mi], versions[mi], sstats_all[mi], {w: fcr[w][mi] for w in windows}))
     ev_truth = evd.finish(versions, sla) if evd is not None else None
     if evd is not None:
@@ -444,7 +444,7 @@ def _evidence_overbilling(inv: Invoice, version: dict, obs: Observed) -> list[tu
     """The evidence lines billed above the tolerance on purpose (quantity_variance findings)."""
     out = []
     qtol = Decimal(str(version["tolerance"]["quantity_pct"]))
-    for cat, factor in obs.evidence["factors"].items():
+    for cat, _factor in obs.evidence["factors"].items():
         lines = [ln for ln in inv.lines if ln.category == cat and ln.group != "dup"]
         if not lines:
             continue

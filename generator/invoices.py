@@ -95,7 +95,7 @@ class Defect:
     line: Line
     amount_at_risk: Decimal
     detail: str
-    invoice: "Invoice | None" = None
+    invoice: Invoice | None = None
 
 
 @dataclass(frozen=True)
@@ -588,7 +588,7 @@ def evaluate_defects(bill: Bill, version: dict[str, Any], injected, obs: Observe
     where = {id(ln): inv for inv, ln in ordered}
     seen: set = set()
     dups: set = set()
-    for inv, ln in ordered:
+    for _inv, ln in ordered:
         if ln.key() in seen:
             dups.add(id(ln))
         seen.add(ln.key())

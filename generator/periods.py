@@ -35,7 +35,7 @@ class Month:
     def last(self) -> date:
         return date(self.year, self.month, self.days)
 
-    def next(self) -> "Month":
+    def next(self) -> Month:
         return Month(self.year + (self.month == 12), self.month % 12 + 1)
 
 

@@ -88,11 +88,11 @@ class AgentTime:
     end: np.ndarray
     seq: np.ndarray
 
-    def take(self, idx) -> "AgentTime":
+    def take(self, idx) -> AgentTime:
         return AgentTime(self.agent[idx], self.state[idx], self.start[idx], self.end[idx], self.seq[idx])
 
     @staticmethod
-    def concat(parts: list["AgentTime"]) -> "AgentTime":
+    def concat(parts: list[AgentTime]) -> AgentTime:
         return AgentTime(*(np.concatenate([getattr(x, k) for x in parts]) for k in ("agent", "state", "start", "end",
                                                                                       "seq")))
 

@@ -176,7 +176,7 @@ def _flow(d: dict[str, Any]) -> str:
 
 def contract_yaml(c: dict[str, Any]) -> str:
     lines = [
-        "# Demo contract written by ingestion.generator (synthetic; not a real agreement).",
+        "# Demo contract written by generator (synthetic; not a real agreement).",
         f"vendor_id: {_scalar(c['vendor_id'])}",
         f"name: {_scalar(c['name'])}",
         f"kind: {_scalar(c['kind'])}",
