@@ -202,10 +202,10 @@ class FeedValidator:
     """Holds the GX context and one suite per feed; validates frames."""
 
     def __init__(self) -> None:
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from compat.gx import import_great_expectations, speed_up_validation
 
-        from compat.gx import speed_up_validation
+        gx = import_great_expectations()
+        from great_expectations.data_context.types.base import ProgressBarsConfig
 
         speed_up_validation()  # no batch fingerprints, configurations built once per lookup
         self._gx = gx

@@ -56,6 +56,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from compat.gx import import_great_expectations
 from ingestion.feeds import CURRENCY_PATTERN, FEEDS, Feed, stored_name
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -445,6 +446,7 @@ def suite_parameters(feed: str | Feed, vendor_id: str | None, now: dt.datetime |
 
 
 def _gx_condition(when: When):
+    import_great_expectations()
     from great_expectations.expectations.row_conditions import AndCondition, Column, OrCondition
 
     def atom(a: Atom):
@@ -472,7 +474,7 @@ def _gx_condition(when: When):
 
 def to_expectation(rule: Rule):
     """The GX expectation for one rule (meta carries the rule id)."""
-    import great_expectations as gx
+    gx = import_great_expectations()
 
     cls = getattr(gx.expectations, rule.expectation)
     kwargs = dict(rule.kwargs)
@@ -483,7 +485,7 @@ def to_expectation(rule: Rule):
 
 def build_suite(feed: str | Feed) -> gx.ExpectationSuite:
     """A fresh (unsaved) ExpectationSuite named `bpo.<feed>` for one feed."""
-    import great_expectations as gx
+    gx = import_great_expectations()
 
     f = _feed(feed)
     # Expectations passed to the constructor: needs no active data context
