@@ -80,8 +80,8 @@ vendor_rows as (
         'vendor' as grain,
         coalesce(e.vendor_id, c.vendor_id) as vendor_id,
         coalesce(e.period_month, c.period_month) as period_month,
-        cast(null as varchar) as site,
-        cast(null as varchar) as queue,
+        cast(null as {{ dbt.type_string() }}) as site,
+        cast(null as {{ dbt.type_string() }}) as queue,
         e.esat_responses, e.esat_top2box, e.enps_responses, e.enps,
         c.csat_responses, c.csat_top2box, c.nps_responses, c.nps
     from esat_vendor as e
@@ -95,7 +95,7 @@ site_rows as (
         coalesce(e.vendor_id, c.vendor_id) as vendor_id,
         coalesce(e.period_month, c.period_month) as period_month,
         coalesce(e.site, c.site) as site,
-        cast(null as varchar) as queue,
+        cast(null as {{ dbt.type_string() }}) as queue,
         e.esat_responses, e.esat_top2box, e.enps_responses, e.enps,
         c.csat_responses, c.csat_top2box, c.nps_responses, c.nps
     from esat_site as e
@@ -108,7 +108,7 @@ queue_rows as (
         'queue' as grain,
         vendor_id,
         period_month,
-        cast(null as varchar) as site,
+        cast(null as {{ dbt.type_string() }}) as site,
         queue,
         cast(null as bigint) as esat_responses,
         cast(null as double) as esat_top2box,

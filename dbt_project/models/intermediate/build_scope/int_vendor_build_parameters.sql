@@ -12,10 +12,10 @@ with contract_rows as (
     select vendor_id, 'contract ' || kind || ' ' || timezone as fact
     from {{ ref('stg_contracts') }}
     union all
-    select vendor_id, 'version ' || cast(v as varchar)
+    select vendor_id, 'version ' || {{ row_as_text('v') }}
     from {{ ref('stg_contract_versions') }} as v
     union all
-    select vendor_id, 'sla ' || cast(s as varchar)
+    select vendor_id, 'sla ' || {{ row_as_text('s') }}
     from {{ ref('stg_contract_sla') }} as s
     union all
     -- the code the scoped models are computed with: a change restates every vendor once
@@ -24,7 +24,7 @@ with contract_rows as (
 ),
 
 fingerprints as (
-    select vendor_id, md5(string_agg(fact, ' | ' order by fact)) as fingerprint
+    select vendor_id, md5({{ string_agg_ordered('fact', "' | '", 'fact') }}) as fingerprint
     from contract_rows
     group by vendor_id
 ),

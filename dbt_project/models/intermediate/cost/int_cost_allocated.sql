@@ -40,7 +40,7 @@ unallocatable as (
 
 allocated as (
     select
-        s.* exclude (channel),
+        {{ star_except(['channel'], 's') }},
         a.channel,
         {{ decimal_div('s.amount * a.handle_seconds', 't.total_handle_seconds', 8) }} as allocated_amount
     from sources as s

@@ -1,0 +1,152 @@
+{#-
+  The one home of SQL that DuckDB and Spark spell differently (DEVELOPERS.md
+  "Two engines: adapter.dispatch"). A model calls the macro; `adapter.dispatch`
+  picks `spark__<name>` on the spark target and `default__<name>` (DuckDB, the
+  embedded default) otherwise. Where dbt has a cross-database macro it is used
+  directly (dbt.type_string(), dbt.string_literal()); these are the rest.
+  Every default__ renders exactly the SQL the models had before, so DuckDB's
+  marts do not change (tests/dbt/compare_marts.py).
+-#}
+
+{#- A 128-bit integer for exact money arithmetic on scaled integers (macros/money.sql).
+    Spark has none: DECIMAL(38,0) holds the same range and stays exact. -#}
+{% macro int128() -%}{{ return(adapter.dispatch('int128', 'bpo_warehouse')()) }}{%- endmacro %}
+{% macro default__int128() -%}hugeint{%- endmacro %}
+{% macro spark__int128() -%}decimal(38,0){%- endmacro %}
+
+{#- Integer division truncated toward zero (DuckDB's `//`). Spark's `div` returns a BIGINT,
+    which overflows on 128-bit money units: subtract the remainder, then divide exactly. -#}
+{% macro int_div(num, den) -%}{{ return(adapter.dispatch('int_div', 'bpo_warehouse')(num, den)) }}{%- endmacro %}
+{% macro default__int_div(num, den) -%}({{ num }}) // ({{ den }}){%- endmacro %}
+{% macro spark__int_div(num, den) -%}
+cast((({{ num }}) - ({{ num }}) % ({{ den }})) / ({{ den }}) as decimal(38,0))
+{%- endmacro %}
+
+{#- A number's integer part (toward zero); Spark's trunc() is for dates only. -#}
+{% macro trunc_number(x) -%}{{ return(adapter.dispatch('trunc_number', 'bpo_warehouse')(x)) }}{%- endmacro %}
+{% macro default__trunc_number(x) -%}trunc({{ x }}){%- endmacro %}
+{% macro spark__trunc_number(x) -%}(case when ({{ x }}) < 0 then ceil({{ x }}) else floor({{ x }}) end){%- endmacro %}
+
+{#- `<alias>.*` without some columns: DuckDB `* exclude (...)`, Spark `* except (...)`.
+    replace: {column: expression} to give in place of a column (DuckDB `replace (...)`, same
+    position); Spark has no REPLACE, so there the column comes last (the comparison with DuckDB's
+    marts matches columns by name). -#}
+{% macro star_except(columns, alias=none, replace={}) -%}
+{{ return(adapter.dispatch('star_except', 'bpo_warehouse')(columns, alias, replace)) }}
+{%- endmacro %}
+{% macro default__star_except(columns, alias, replace) -%}
+{%- if alias %}{{ alias }}.{% endif %}* exclude ({{ columns | join(', ') }})
+{%- if replace %} replace ({% for name, expr in replace.items() %}{{ expr }} as {{ name }}{{ ', ' if not loop.last }}{% endfor %}){% endif %}
+{%- endmacro %}
+{% macro spark__star_except(columns, alias, replace) -%}
+{%- if alias %}{{ alias }}.{% endif %}* except ({{ (columns + (replace.keys() | list)) | join(', ') }})
+{%- for name, expr in replace.items() %}, {{ expr }} as {{ name }}{% endfor %}
+{%- endmacro %}
+
+{#- A whole row of a relation (its alias) as text, for fingerprints (DuckDB casts the struct). -#}
+{% macro row_as_text(alias) -%}{{ return(adapter.dispatch('row_as_text', 'bpo_warehouse')(alias)) }}{%- endmacro %}
+{% macro default__row_as_text(alias) -%}cast({{ alias }} as varchar){%- endmacro %}
+{% macro spark__row_as_text(alias) -%}to_json(struct({{ alias }}.*)){%- endmacro %}
+
+{#- A date as text; `format` in strftime codes (%Y, %m, %d), translated for Spark's date_format. -#}
+{% macro format_date(d, format) -%}
+{{ return(adapter.dispatch('format_date', 'bpo_warehouse')(d, format)) }}
+{%- endmacro %}
+{% macro default__format_date(d, format) -%}strftime({{ d }}, '{{ format }}'){%- endmacro %}
+{% macro spark__format_date(d, format) -%}
+date_format({{ d }}, '{{ format | replace("%Y", "yyyy") | replace("%m", "MM") | replace("%d", "dd") }}')
+{%- endmacro %}
+
+{#- string_agg with an order (and distinct): DuckDB's `string_agg(x, sep order by o)`,
+    Spark's `listagg(x, sep) within group (order by o)`. -#}
+{% macro string_agg_ordered(expr, separator, order_by, distinct=false) -%}
+{{ return(adapter.dispatch('string_agg_ordered', 'bpo_warehouse')(expr, separator, order_by, distinct)) }}
+{%- endmacro %}
+{% macro default__string_agg_ordered(expr, separator, order_by, distinct) -%}
+string_agg({% if distinct %}distinct {% endif %}{{ expr }}, {{ separator }} order by {{ order_by }})
+{%- endmacro %}
+{% macro spark__string_agg_ordered(expr, separator, order_by, distinct) -%}
+listagg({% if distinct %}distinct {% endif %}{{ expr }}, {{ separator }}) within group (order by {{ order_by }})
+{%- endmacro %}
+
+{#- The value of the row with the largest / smallest key (DuckDB arg_max / arg_min, Spark max_by / min_by). -#}
+{% macro arg_max_of(value, key) -%}{{ return(adapter.dispatch('arg_max_of', 'bpo_warehouse')(value, key)) }}{%- endmacro %}
+{% macro default__arg_max_of(value, key) -%}arg_max({{ value }}, {{ key }}){%- endmacro %}
+{% macro spark__arg_max_of(value, key) -%}max_by({{ value }}, {{ key }}){%- endmacro %}
+{% macro arg_min_of(value, key) -%}{{ return(adapter.dispatch('arg_min_of', 'bpo_warehouse')(value, key)) }}{%- endmacro %}
+{% macro default__arg_min_of(value, key) -%}arg_min({{ value }}, {{ key }}){%- endmacro %}
+{% macro spark__arg_min_of(value, key) -%}min_by({{ value }}, {{ key }}){%- endmacro %}
+
+{#- An instant as microseconds since the epoch (BIGINT). -#}
+{% macro epoch_microseconds(ts) -%}{{ return(adapter.dispatch('epoch_microseconds', 'bpo_warehouse')(ts)) }}{%- endmacro %}
+{% macro default__epoch_microseconds(ts) -%}epoch_us({{ ts }}){%- endmacro %}
+{% macro spark__epoch_microseconds(ts) -%}unix_micros({{ ts }}){%- endmacro %}
+
+{#- Seconds from one instant to another, DOUBLE (DuckDB: epoch of the interval). -#}
+{% macro seconds_between(start, end) -%}
+{{ return(adapter.dispatch('seconds_between', 'bpo_warehouse')(start, end)) }}
+{%- endmacro %}
+{% macro default__seconds_between(start, end) -%}epoch({{ end }} - {{ start }}){%- endmacro %}
+{% macro spark__seconds_between(start, end) -%}
+((unix_micros({{ end }}) - unix_micros({{ start }})) / 1000000.0d)
+{%- endmacro %}
+
+{#- An interval of n minutes (n: an integer expression). -#}
+{% macro minutes_interval(n) -%}{{ return(adapter.dispatch('minutes_interval', 'bpo_warehouse')(n)) }}{%- endmacro %}
+{% macro default__minutes_interval(n) -%}to_minutes({{ n }}){%- endmacro %}
+{% macro spark__minutes_interval(n) -%}make_dt_interval(0, 0, cast({{ n }} as int), 0){%- endmacro %}
+
+{#- One DATE per month from `first_month` to `last_month` (first days), as a set-returning
+    expression of a select list (DuckDB unnest(generate_series), Spark explode(sequence), which
+    takes no expression around it). -#}
+{% macro month_series(first_month, last_month) -%}
+{{ return(adapter.dispatch('month_series', 'bpo_warehouse')(first_month, last_month)) }}
+{%- endmacro %}
+{% macro default__month_series(first_month, last_month) -%}
+cast(unnest(generate_series({{ first_month }}, {{ last_month }}, interval 1 month)) as date)
+{%- endmacro %}
+{% macro spark__month_series(first_month, last_month) -%}
+explode(sequence({{ first_month }}, {{ last_month }}, interval 1 month))
+{%- endmacro %}
+
+{#- A UTC instant as wall-clock time in `zone` (a TIMESTAMP without zone). -#}
+{% macro utc_to_local(ts, zone) -%}{{ return(adapter.dispatch('utc_to_local', 'bpo_warehouse')(ts, zone)) }}{%- endmacro %}
+{% macro default__utc_to_local(ts, zone) -%}timezone({{ zone }}, {{ ts }}){%- endmacro %}
+{% macro spark__utc_to_local(ts, zone) -%}from_utc_timestamp({{ ts }}, {{ zone }}){%- endmacro %}
+
+{#- Wall-clock time in `zone` (a TIMESTAMP without zone) as the UTC instant. -#}
+{% macro local_to_utc(local_ts, zone) -%}
+{{ return(adapter.dispatch('local_to_utc', 'bpo_warehouse')(local_ts, zone)) }}
+{%- endmacro %}
+{% macro default__local_to_utc(local_ts, zone) -%}timezone({{ zone }}, {{ local_ts }}){%- endmacro %}
+{% macro spark__local_to_utc(local_ts, zone) -%}to_utc_timestamp({{ local_ts }}, {{ zone }}){%- endmacro %}
+
+{#- An interval of n seconds (n: an integer expression). -#}
+{% macro seconds_interval(n) -%}{{ return(adapter.dispatch('seconds_interval', 'bpo_warehouse')(n)) }}{%- endmacro %}
+{% macro default__seconds_interval(n) -%}to_seconds({{ n }}){%- endmacro %}
+{% macro spark__seconds_interval(n) -%}make_dt_interval(0, 0, 0, {{ n }}){%- endmacro %}
+
+{#- As-of join: each left row with the row of `relation` (as `alias`) whose `time_column` is the
+    latest on or before `left_time`, among the rows with equal `by` columns ([(left expression,
+    relation column), ...]); no match: nulls. DuckDB's ASOF LEFT JOIN; Spark has none, so each row
+    there carries the next row's time and the join takes the row whose interval holds left_time
+    (time_column must be unique per `by`, as an as-of lookup needs anyway). -#}
+{% macro asof_left_join(relation, alias, by, left_time, time_column) -%}
+{{ return(adapter.dispatch('asof_left_join', 'bpo_warehouse')(relation, alias, by, left_time, time_column)) }}
+{%- endmacro %}
+{% macro default__asof_left_join(relation, alias, by, left_time, time_column) -%}
+asof left join {{ relation }} as {{ alias }}
+    on {% for left, right in by %}{{ alias }}.{{ right }} = {{ left }}
+    and {% endfor %}{{ left_time }} >= {{ alias }}.{{ time_column }}
+{%- endmacro %}
+{% macro spark__asof_left_join(relation, alias, by, left_time, time_column) -%}
+left join (
+    select *, lead({{ time_column }}) over (
+        partition by {% for left, right in by %}{{ right }}{{ ', ' if not loop.last }}{% endfor %}
+        order by {{ time_column }}) as _asof_next_time
+    from {{ relation }}
+) as {{ alias }}
+    on {% for left, right in by %}{{ alias }}.{{ right }} = {{ left }}
+    and {% endfor %}{{ left_time }} >= {{ alias }}.{{ time_column }}
+    and ({{ alias }}._asof_next_time is null or {{ left_time }} < {{ alias }}._asof_next_time)
+{%- endmacro %}
