@@ -150,3 +150,40 @@ left join (
     and {% endfor %}{{ left_time }} >= {{ alias }}.{{ time_column }}
     and ({{ alias }}._asof_next_time is null or {{ left_time }} < {{ alias }}._asof_next_time)
 {%- endmacro %}
+
+{#- UNION ALL of `parts` matching columns by name (DuckDB `union all by name`: the first part's
+    columns, then any new ones; a part without a column gives null). Spark has no BY NAME: there
+    each part selects the columns by name, in that order. parts: relations (ref()), whose columns
+    Spark reads from the catalog, or CTE names, for which `columns` lists every column (each part
+    must have them all). -#}
+{% macro union_all_by_name(parts, columns=none) -%}
+{{ return(adapter.dispatch('union_all_by_name', 'bpo_warehouse')(parts, columns)) }}
+{%- endmacro %}
+{% macro default__union_all_by_name(parts, columns) -%}
+{%- for part in parts %}
+    {% if not loop.first %}union all by name {% endif %}select * from {{ part }}
+{%- endfor %}
+{%- endmacro %}
+{% macro spark__union_all_by_name(parts, columns) -%}
+{%- set per_part = [] -%}
+{%- set names = [] -%}
+{%- for part in parts -%}
+    {%- if columns is not none -%}
+        {%- set part_columns = columns -%}
+    {%- elif execute -%}
+        {%- set part_columns = adapter.get_columns_in_relation(part) | map(attribute='name') | list -%}
+    {%- else -%}
+        {%- set part_columns = [] -%}
+    {%- endif -%}
+    {%- do per_part.append(part_columns) -%}
+    {%- for name in part_columns if name not in names -%}{%- do names.append(name) -%}{%- endfor -%}
+{%- endfor -%}
+{%- for part in parts %}
+    {% if not loop.first %}union all {% endif %}select
+    {%- if names %}
+        {%- set have = per_part[loop.index0] %}
+        {%- for name in names %} {{ name if name in have else 'null as ' ~ name }}{{ ',' if not loop.last }}{% endfor %}
+    {%- else %} *{% endif %}
+    from {{ part }}
+{%- endfor %}
+{%- endmacro %}

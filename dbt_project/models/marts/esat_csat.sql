@@ -119,11 +119,9 @@ queue_rows as (
 ),
 
 all_rows as (
-    select * from vendor_rows
-    union all by name
-    select * from site_rows
-    union all by name
-    select * from queue_rows
+    {{ union_all_by_name(['vendor_rows', 'site_rows', 'queue_rows'], columns=[
+        'grain', 'vendor_id', 'period_month', 'site', 'queue', 'esat_responses', 'esat_top2box', 'enps_responses',
+        'enps', 'csat_responses', 'csat_top2box', 'nps_responses', 'nps']) }}
 ),
 
 correlation as (

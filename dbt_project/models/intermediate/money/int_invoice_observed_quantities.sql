@@ -172,11 +172,10 @@ self_service_observed as (
 ),
 
 observed as (
-    select * from interaction_observed
-    union all by name
-    select * from worked_observed
-    union all by name
-    select * from self_service_observed
+    {{ union_all_by_name(['interaction_observed', 'worked_observed', 'self_service_observed'], columns=[
+        'vendor_id', 'period_month', 'category', 'channel', 'version_id', 'pricing_line', 'answered_contacts',
+        'handle_seconds', 'resolved_contacts', 'evidence_feed', 'observed_exact_numerator',
+        'observed_exact_denominator', 'observed_quantity_source']) }}
 )
 
 select

@@ -58,10 +58,10 @@ raw_credit as (
     select
         *,
         case when met = false
-            then {{ div_half_even('cast(credit_pct * 1000000 as {{ int128() }}) * fees_units', '1000000') }}
+            then {{ div_half_even('cast(credit_pct * 1000000 as ' ~ int128() ~ ') * fees_units', '1000000') }}
             else cast(0 as {{ int128() }})
         end as raw_units,
-        {{ div_half_even('cast(service_credit_cap_pct * 1000000 as {{ int128() }}) * fees_units', '1000000') }} as cap_units
+        {{ div_half_even('cast(service_credit_cap_pct * 1000000 as ' ~ int128() ~ ') * fees_units', '1000000') }} as cap_units
     from units
 ),
 
