@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from ingestion.admission import ready_to_load
 from ingestion.contracts import Contract, contract_rows
+from ingestion.disputes import load_register, register_rows
 from ingestion.feeds import FEEDS, Feed, stored_columns
 from ingestion.landing import LandedFile
 from ingestion.mappings import read_landed
@@ -59,13 +60,16 @@ class IngestResult:
 
 
 def sync_contracts(con: duckdb.DuckDBPyConnection, contracts_dir: Path) -> dict[str, Contract]:
-    """Validate every contract file and replace raw.contract* with them, in one transaction.
+    """Validate every contract file (and the dispute register) and replace raw.contract* and raw.disputes with
+    them, in one transaction.
 
     Refused (nothing replaced) when the folder is empty or lacks the contract of a vendor with loaded data.
     """
     contracts = load_run_contracts(contracts_dir)
     require_contracts_for_loaded_vendors(con, contracts, contracts_dir)
     rows = contract_rows(contracts, contracts_dir)
+    # the dispute register beside the contracts (optional) is replaced with them, in their transaction
+    rows["disputes"] = register_rows(contracts_dir, load_register(contracts_dir, set(contracts)))
     con.begin()
     try:
         for table, table_rows in rows.items():

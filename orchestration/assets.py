@@ -24,7 +24,7 @@ from orchestration.resources import GreatExpectationsResource, WarehouseResource
 from serving.alerts import ALERT_STATUSES, GX_CHECK
 
 CONTRACT_TABLES = ("contracts", "contract_versions", "contract_pricing", "contract_pricing_tiers", "contract_sla",
-                   "contract_worked_time_states")
+                   "contract_worked_time_states", "disputes")  # disputes: the register beside the contracts
 RAW_FEED_TABLES = {feed.table: feed.name for feed in FEEDS.values()}
 WAREHOUSE_POOL = "duckdb_warehouse"  # one writer at a time (DuckDB's file lock)
 
@@ -34,7 +34,7 @@ def raw_key(table: str) -> dg.AssetKey:
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(raw_key(t), group_name="raw", description=f"raw.{t}, from contracts/*.yaml")
+    specs=[dg.AssetSpec(raw_key(t), group_name="raw", description=f"raw.{t}, from the contracts folder")
            for t in CONTRACT_TABLES],
     pool=WAREHOUSE_POOL,
 )

@@ -151,6 +151,7 @@ def _warn_demo_salt() -> None:
 
 def _preflight(settings) -> None:
     """Refuse, in one line, a run that cannot work or would publish wrong money (ingestion.preflight)."""
+    from ingestion.disputes import load_register
     from ingestion.preflight import (check_landing, check_warehouse_path, load_run_contracts,
                                      require_contracts_for_loaded_vendors)
     from ingestion.warehouse import connect
@@ -159,6 +160,7 @@ def _preflight(settings) -> None:
     check_landing(s.landing)
     check_warehouse_path(s.warehouse, s.published_path)
     contracts = load_run_contracts(s.contracts)
+    load_register(s.contracts, set(contracts))  # a bad dispute register refuses the run, like a bad contract
     with connect(s.warehouse) as con:  # waits for another writer, then fails naming it
         require_contracts_for_loaded_vendors(con, contracts, s.contracts)
 
