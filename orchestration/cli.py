@@ -489,6 +489,10 @@ from orchestration.mapping_cli import mapping_app  # noqa: E402  (bpo mapping ch
 
 app.add_typer(mapping_app, name="mapping")
 
+from orchestration.metrics_cli import metrics_app  # noqa: E402  (bpo metrics list / dimensions / query)
+
+app.add_typer(metrics_app, name="metrics")
+
 
 @app.command()
 @friendly_errors
