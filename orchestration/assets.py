@@ -206,3 +206,17 @@ def __getattr__(name: str):
     if name in ("dbt_models", "published_marts"):
         return dict(zip(("dbt_models", "published_marts"), build_dbt_assets()))[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@dg.asset(deps=[dg.AssetKey("published_marts")], group_name="serving")
+def report_card(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """The report card of the marts just published (one offline HTML page): <published folder>/report/index.html."""
+    from serving.report_card import ReportError, write_report
+
+    try:
+        path = write_report(Path(warehouse.published))
+    except ReportError as exc:  # no scorecard row yet (nothing landed): the marts are published, the page waits
+        context.log.warning(f"report card not written: {exc}")
+        return dg.MaterializeResult(metadata={"written": False, "reason": str(exc)})
+    return dg.MaterializeResult(metadata={"written": True, "path": dg.MetadataValue.path(str(path)),
+                                          "bytes": path.stat().st_size})
