@@ -30,6 +30,8 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from serving.dispute import report_section as dispute_report_section
+
 DASH = "—"
 REPORT_FILE = "index.html"  # the current report card, in report_folder()
 
@@ -424,6 +426,7 @@ SECTIONS: dict[str, Callable] = {
     "vendors": _vendor_cards,
     "heatmap": _heatmap,
     "comparison": _comparison,
+    "disputes": dispute_report_section,  # the dispute register's position per vendor (marts.dispute_status)
 }
 
 
