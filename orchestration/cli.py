@@ -384,9 +384,12 @@ def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (r
     from serving.report import print_mart_summary
 
     print_mart_summary(console, settings.resolved().published_path)
-    from serving.report_card import write_report
+    from serving.report_card import REPORT_FILE, report_folder, write_report
 
-    report = write_report(settings.resolved().published_path, out / "report")
+    # the pipeline's report_card asset wrote it after publishing (one place: <warehouse folder>/report/)
+    report = report_folder(settings.resolved().published_path) / REPORT_FILE
+    if not report.exists():
+        report = write_report(settings.resolved().published_path)
     from serving.publish import docs_folder
 
     console.print(f"\n[bold]report card[/] (open in a browser): {report.resolve()}")
@@ -538,9 +541,11 @@ def report(
     vendor: Annotated[str | None, typer.Option("--vendor", help="only this vendor_id")] = None,
     warehouse: Annotated[Path | None, typer.Option(
         "--warehouse", envvar="BPO_WAREHOUSE", help="DuckDB warehouse file; its published copy is read")] = None,
-    out: Annotated[Path, typer.Option("--out", help="folder for the HTML file")] = Path("."),
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="folder for the HTML file; default <published folder>/report, where each run refreshes index.html")] = None,
 ) -> None:
-    """Write the vendor report card: one offline HTML file from the published copy."""
+    """Write the vendor report card: one offline HTML file from the published copy (index.html for the latest month
+    and every vendor, else report_card_<month>[_<vendor>].html)."""
     from ingestion.settings import Settings
     from serving.report_card import ReportError, write_report
 
