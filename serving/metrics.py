@@ -205,7 +205,7 @@ class MetricStore:
 
 
 def _qualified_name(item) -> str:
-    return getattr(item, "qualified_name", None) or item.name
+    return getattr(item, "dunder_name", None) or item.name
 
 
 def _query_error(exc: Exception, metrics: Sequence[str]) -> str:
