@@ -29,6 +29,7 @@ NEW_PRESETS = {  # preset -> (feed, sample)
     "amazon_connect_agent_events": ("agent_time", "amazon_connect_agent_events.json"),
     "genesys_cloud_user_presence": ("agent_time", "genesys_cloud_user_presence.json"),
     "amazon_connect_ctr_self_service": ("self_service", "amazon_connect_ctr_ivr.json"),
+    "genesys_cloud_conversations_self_service": ("self_service", "genesys_cloud_conversations_ivr.json"),
     "genesys_cloud_quality_evaluations": ("qa_evaluations", "genesys_cloud_quality_evaluations.json"),
 }
 CONNECT_A1 = "a1f0c2e1-0000-4000-8000-000000000001"  # jdoe's agent id (end of the AgentARN)
@@ -172,6 +173,42 @@ def test_the_same_connect_export_lands_in_both_feeds_and_loses_no_contact():
     assert sessions["c4a1f2e3-d5b6-4c7a-8e9f-a0b1c2d3e4f5"]["channel"] == "bot"  # the chat
 
 
+def test_genesys_cloud_conversations_self_service():
+    result = mapped("genesys_cloud_conversations_self_service")
+    assert result.source_rows == [1, 2, 3, 4, 6]  # conversation 5 is an agent's outbound call
+    rows = canonical("genesys_cloud_conversations_self_service")
+    cid = "d2b8e4a1-000{}-4c5d-9e8f-7a6b5c4d3e2f".format
+    outcomes = {k[12]: (r["channel"], r["outcome"], r["interaction_id"]) for k, r in rows.items()}
+    assert outcomes == {
+        "1": ("ivr", "contained", None),  # the flow's segment ended at its own endpoint
+        "2": ("ivr", "transferred", None),  # the flow transferred it to an outside number
+        "3": ("bot", "contained", None),  # a web message ended by the bot flow
+        "4": ("ivr", "transferred", cid(4)),  # two menu segments, then the Billing queue
+        "6": ("ivr", "abandoned", None),  # the line failed in the flow
+    }
+    assert (rows[cid(1)]["started_at"], rows[cid(1)]["ended_at"]) == (utc(2026, 3, 8, 6, 59), utc(2026, 3, 8, 7, 1, 30))
+    assert rows[cid(1)]["ended_at"] - rows[cid(1)]["started_at"] == timedelta(minutes=2, seconds=30)  # across 07:00Z
+    assert rows[cid(2)]["ended_at"] == utc(2026, 3, 7, 15, 1, 15)
+    assert (rows[cid(4)]["started_at"], rows[cid(4)]["ended_at"]) == (utc(2026, 3, 7, 14, 10),
+                                                                      utc(2026, 3, 7, 14, 11, 30))  # queue entry
+    assert rows[cid(1)]["customer_ref_hash"] is not None and rows[cid(3)]["customer_ref_hash"] is None
+    assert rows[cid(6)]["customer_ref_hash"] is None  # withheld number: no ani
+
+
+def test_the_same_genesys_export_lands_in_both_feeds_and_loses_no_conversation():
+    sample = "genesys_cloud_conversations.json"
+    conversations = [c["conversationId"] for c in json.loads((SAMPLES / sample).read_text())["conversations"]]
+    interactions = canonical("genesys_cloud_conversations", sample)
+    sessions = canonical("genesys_cloud_conversations_self_service", sample)
+    ivr_only = "c1a7e3f0-0005-4d5e-8f9a-1b2c3d4e5f60"
+    assert set(interactions) | set(sessions) == set(conversations) and ivr_only not in interactions
+    assert sessions[ivr_only]["outcome"] == "abandoned"  # the caller hung up on the flow (`peer`)
+    through_ivr = "c1a7e3f0-0001-4d5e-8f9a-1b2c3d4e5f60"  # the others went straight to a queue: no flow session
+    assert set(sessions) == {ivr_only, through_ivr}
+    assert (sessions[through_ivr]["outcome"], sessions[through_ivr]["interaction_id"]) == ("transferred", through_ivr)
+    assert sessions[through_ivr]["ended_at"] == interactions[through_ivr]["arrived_at"] == utc(2026, 3, 7, 14, 15, 20)
+
+
 def test_genesys_cloud_quality_evaluations():
     result = mapped("genesys_cloud_quality_evaluations")
     assert result.source_rows == [1, 2, 3, 5]  # record 4 is INPROGRESS
@@ -240,18 +277,22 @@ def test_mapped_evidence_files_load_through_the_loader(settings, validate):
     use_presets(settings, "acme_mx", {"agent_time": "amazon_connect_agent_events", "interactions": "amazon_connect_ctr",
                                       "self_service": "amazon_connect_ctr_self_service"})
     use_presets(settings, "iberia_es", {"agent_time": "genesys_cloud_user_presence",
+                                        "self_service": "genesys_cloud_conversations_self_service",
                                         "qa_evaluations": "genesys_cloud_quality_evaluations"})
     land(settings, "acme_mx", "agent_time", "events.json", (SAMPLES / "amazon_connect_agent_events.json").read_bytes())
     land(settings, "acme_mx", "interactions", "ctr.json", (SAMPLES / "amazon_connect_ctr.json").read_bytes())
     land(settings, "acme_mx", "self_service", "ctr_ivr.json", (SAMPLES / "amazon_connect_ctr_ivr.json").read_bytes())
     land(settings, "iberia_es", "agent_time", "users.json", (SAMPLES / "genesys_cloud_user_presence.json").read_bytes())
+    land(settings, "iberia_es", "self_service", "conversations_ivr.json",
+         (SAMPLES / "genesys_cloud_conversations_ivr.json").read_bytes())
     land(settings, "iberia_es", "qa_evaluations", "evals.json",
          (SAMPLES / "genesys_cloud_quality_evaluations.json").read_bytes())
     results = {(r.vendor_id, r.feed): r for r in ingest(settings, validate)}
     assert {k: (r.status, r.rows) for k, r in results.items()} == {
         ("acme_mx", "agent_time"): ("loaded", 9), ("acme_mx", "interactions"): ("loaded", 4),
         ("acme_mx", "self_service"): ("loaded", 6), ("iberia_es", "agent_time"): ("loaded", 11),
-        ("iberia_es", "qa_evaluations"): ("loaded", 4)}, {k: r.reason for k, r in results.items()}
+        ("iberia_es", "self_service"): ("loaded", 5), ("iberia_es", "qa_evaluations"): ("loaded", 4)}, {
+        k: r.reason for k, r in results.items()}
     assert "; preset amazon_connect_agent_events sha256:" in results[("acme_mx", "agent_time")].mapping_version
     got = query(settings, "select vendor_id, state, sum(epoch(ended_at - started_at)) from raw.agent_time "
                           "group by all order by all")
@@ -261,9 +302,11 @@ def test_mapped_evidence_files_load_through_the_loader(settings, validate):
                    ("iberia_es", "available", 300), ("iberia_es", "break", 900), ("iberia_es", "idle", 900),
                    ("iberia_es", "meal", 1800), ("iberia_es", "meeting", 1800), ("iberia_es", "offline", 69000),
                    ("iberia_es", "on_queue", 17100), ("iberia_es", "training", 5400)]
-    sessions = query(settings, "select outcome, count(*), count(interaction_id) from raw.self_service "
+    sessions = query(settings, "select vendor_id, outcome, count(*), count(interaction_id) from raw.self_service "
                                "group by all order by all")
-    assert sessions == [("abandoned", 2, 0), ("contained", 2, 0), ("transferred", 2, 1)]
+    assert sessions == [("acme_mx", "abandoned", 2, 0), ("acme_mx", "contained", 2, 0), ("acme_mx", "transferred", 2, 1),
+                        ("iberia_es", "abandoned", 1, 0), ("iberia_es", "contained", 2, 0),
+                        ("iberia_es", "transferred", 2, 1)]
     qa = query(settings, "select evaluation_id, score, max_score, auto_fail from raw.qa_evaluations order by 1")
     assert [(q[0][-1], float(q[1]), float(q[2]), q[3]) for q in qa] == [
         ("1", 87.5, 100, False), ("2", 0, 100, True), ("3", 64, 100, False), ("5", 92.31, 100, False)]
