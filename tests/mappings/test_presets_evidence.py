@@ -8,6 +8,7 @@ name the contract may not list, a status still open at export time, a duplicated
 
 from __future__ import annotations
 
+import gzip
 import json
 import textwrap
 from datetime import timedelta
@@ -325,6 +326,20 @@ def test_a_state_the_contract_does_not_list_quarantines_the_file_naming_it(setti
     assert result.status == "quarantined"
     assert f"state '{missing}' is not in the contract's worked_time.states (row {row})" in result.reason
     assert query(settings, "select count(*) from raw.agent_time") == [(0,)]  # nothing half-loaded
+
+
+def test_the_same_export_gzipped_lands_in_the_second_feed(settings, validate):
+    """The documented way today: the copy for the second feed is gzipped, so its checksum differs."""
+    use_presets(settings, "acme_mx", {"interactions": "amazon_connect_ctr",
+                                      "self_service": "amazon_connect_ctr_self_service"})
+    ctr = (SAMPLES / "amazon_connect_ctr.json").read_bytes()
+    land(settings, "acme_mx", "interactions", "ctr.json", ctr)
+    land(settings, "acme_mx", "self_service", "ctr.json.gz", gzip.compress(ctr, mtime=0))
+    results = {r.feed: r for r in ingest(settings, validate)}
+    assert {f: (r.status, r.rows) for f, r in results.items()} == {"interactions": ("loaded", 4),
+                                                                   "self_service": ("loaded", 5)}
+    assert query(settings, "select session_id, outcome from raw.self_service where interaction_id is null") == [
+        ("e1f2a3b4-c5d6-4e7f-8a9b-1c2d3e4f5a6b", "abandoned")]  # the IVR-only contact, not lost
 
 
 @pytest.mark.xfail(strict=True, reason="the loader skips a file whose bytes were already loaded in ANY feed "
