@@ -66,7 +66,8 @@ def replay_command(settings: Settings, path: Path) -> str:
 
 
 def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] | None = None,
-           *, replay: bool = False) -> list[IngestResult]:
+           *, replay: bool = False, progress: Callable[[int, int, LandedFile | None], None] | None = None,
+           ) -> list[IngestResult]:
     """Sync contracts, then load or quarantine each file (all pending ones when paths is None).
 
     Files are processed one at a time, each in its own transaction, in
@@ -80,6 +81,9 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
     impossible; a failed file is not recorded and the next run tries it again).
     Only what concerns the whole batch raises (the warehouse locked or
     unreadable, an invalid contract).
+
+    progress(i, n, file) is called before the i-th of the n files is taken, and
+    progress(n, n, None) after the last (not at all when there is no file).
     """
     landing_scan = scan(settings.landing, settings.settle_seconds) if paths is None else None
     files = landing_scan.complete if landing_scan else [landed_file(settings, p) for p in paths]
@@ -96,6 +100,8 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
                                                  salt=settings.pii_salt.get_secret_value()))
         with ahead:
             for i, f in enumerate(files):
+                if progress is not None:
+                    progress(i, len(files), f)
                 try:
                     prepared = ahead.take(i)
                 except Exception as exc:  # noqa: BLE001 - e.g. out of memory: this file fails, the batch goes on
@@ -109,6 +115,8 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
                     results.append(_failed_result(f, exc))
                 del prepared  # this file's frames go before the one after next is prepared
                 _return_freed_memory()
+    if progress is not None and files:
+        progress(len(files), len(files), None)
     return results
 
 

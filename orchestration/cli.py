@@ -199,18 +199,32 @@ def generate(
                   f"  ground truth: {out / 'ground_truth.json'}")
 
 
-def _execute(settings, paths: list[str] | None = None, replay: bool = False, verbose: bool = False):
+class RunOutcome(tuple):
+    """(ok, ingest results, error line) of `_execute`; `.built`: the marts were built and published
+    (False when nothing was new: transform/run_inputs.py)."""
+
+    def __new__(cls, ok: bool, results: list, error: str | None, built: bool = False):
+        outcome = super().__new__(cls, (ok, results, error))
+        outcome.built = built
+        return outcome
+
+
+def _execute(settings, paths: list[str] | None = None, replay: bool = False, verbose: bool = False,
+             show_progress: bool = True) -> RunOutcome:
     """Run the pipeline job in-process with the given settings; return (ok, ingest results, error line).
 
     A failed step is printed as one line: the innermost cause of its error (a dbt compilation
     error, a lock), not Dagster's wrapping of it. dbt's per-node log (dagster-dbt writes it to
     stdout) goes to <warehouse folder>/dbt_logs/pipeline.log unless `verbose` or BPO_LOG_LEVEL
-    is INFO/DEBUG; Dagster's warnings (stderr) still show.
+    is INFO/DEBUG; Dagster's warnings (stderr) still show. The steps' progress (files, dbt
+    models and tests, publish) is shown instead (orchestration.progress: bars on a terminal,
+    plain lines otherwise), unless `show_progress` is False or the node log is shown.
     """
     fast_exit.ran_pipeline = True
     from ingestion.contracts import ContractError
     from orchestration.definitions import PIPELINE_JOB, build_definitions
     from orchestration.instance import bpo_run_tags, fail_abandoned_runs, open_instance
+    from orchestration.progress import Reporter, RunProgress, reporting
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def(PIPELINE_JOB)
@@ -219,17 +233,20 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False, ver
         # Dagster's step-by-step DEBUG events drown the summary; warnings (quarantines) still show.
         "loggers": {"console": {"config": {"log_level": settings.log_level.upper()}}},  # BPO_LOG_LEVEL
     }
+    # bound to the real stdout now: _node_log sends what is printed to sys.stdout into the log file
+    shown = show_progress and not _shows_node_log(settings, verbose)
+    reporter = RunProgress(Console(file=sys.stdout)) if shown else Reporter()
     try:
         # the warehouse's persistent Dagster home: the run shows in the history of `dg dev` (make dagster)
         with open_instance(settings.warehouse) as instance:
             fail_abandoned_runs(instance)
-            with _node_log(settings, verbose):
+            with _node_log(settings, verbose), reporting(reporter), _live(reporter):
                 result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
                                                 tags=bpo_run_tags())
     except ContractError as exc:
         line = str(exc).strip().splitlines()[0]
         err.print(f"[red]error:[/] {line}", highlight=False, soft_wrap=True)
-        return False, [], line
+        return RunOutcome(False, [], line)
     results = []
     for mat in result.asset_materializations_for_node("landed_files"):
         if mat.asset_key.path == ["raw", "load_manifest"]:
@@ -242,13 +259,22 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False, ver
                 if error is not None:
                     error_line = f"{event.step_key} failed: {_root_cause(error)}"
                     err.print(f"[red]error:[/] {error_line}", highlight=False, soft_wrap=True)
-    return result.success, results, error_line
+    built = bool(result.asset_materializations_for_node("published_marts"))
+    return RunOutcome(result.success, results, error_line, built)
+
+
+def _live(reporter):
+    return reporter if hasattr(reporter, "__enter__") else contextlib.nullcontext()
+
+
+def _shows_node_log(settings, verbose: bool) -> bool:
+    return verbose or settings.log_level.upper() in ("INFO", "DEBUG")
 
 
 @contextlib.contextmanager
 def _node_log(settings, verbose: bool):
     """stdout (dbt's node log) into the warehouse's dbt_logs/pipeline.log, unless asked to show it."""
-    if verbose or settings.log_level.upper() in ("INFO", "DEBUG"):
+    if _shows_node_log(settings, verbose):
         yield
         return
     log = settings.resolved().warehouse.parent / "dbt_logs" / "pipeline.log"
@@ -338,9 +364,14 @@ def run(landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt,
                         mappings=mappings)
     _warn_demo_salt()
     _preflight(settings)
-    ok, results, error = _execute(settings, verbose=verbose)
+    outcome = _execute(settings, verbose=verbose, show_progress=not quiet)
+    ok, results, error = outcome
     if not quiet:
         _print_results(results, all_files=all_files)
+    if ok and not outcome.built:
+        from transform.run_inputs import NOTHING_NEW
+
+        console.print(NOTHING_NEW, highlight=False)
     if ok:
         console.print(f"warehouse: {settings.warehouse}   published copy for BI: {settings.published_path}",
                       highlight=False, soft_wrap=True)
