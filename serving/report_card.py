@@ -12,7 +12,7 @@ optional). Adding a section touches neither the others' collectors nor their
 templates.
 
 Where it is written: the pipeline refreshes `<published folder>/report/index.html`
-after every publish (`refresh_report`, the Dagster asset `report_card`);
+after every publish (`write_report` with no month or vendor, from the Dagster asset `report_card`);
 `bpo report` writes the same file by default, or `report_card_<month>[_<vendor>].html`
 for a chosen month or vendor.
 """
