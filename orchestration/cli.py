@@ -298,15 +298,16 @@ def _root_cause(error) -> str:
 _COLOURS = {"loaded": "green", "quarantined": "yellow", "failed": "red", "pending": "cyan", "duplicate": "dim"}
 
 
-def _print_results(results: list[dict], *, all_files: bool = False) -> None:
+def _print_results(results: list[dict], *, all_files: bool = False, problems_only: bool = False) -> None:
     """The files this run took (loaded, quarantined, failed, left pending), with vendor and feed.
 
     Files the warehouse already knew (`duplicate`: the same bytes processed before) are only
     counted unless all_files: a long-running landing zone would list thousands of them.
+    problems_only: list only files that were not loaded (the demo: its loads are counted).
     """
     # one line per file, never cut at the terminal's width (a table folds paths and reasons)
     for r in results:
-        if not all_files and r["status"] == "duplicate":
+        if not all_files and r["status"] == "duplicate" or problems_only and r["status"] == "loaded":
             continue
         where = "/".join(p for p in (r.get("vendor_id"), r.get("feed")) if p) or "?"
         rows = f"  {r['rows']:,} rows" if r["status"] == "loaded" else ""
@@ -409,12 +410,13 @@ def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (r
     console.print("[bold]running the pipeline[/] (contracts → validate + load → dbt build → publish) ...")
     _preflight(settings)
     ok, results, _ = _execute(settings, verbose=verbose)
-    _print_results(results)
+    _print_results(results, problems_only=True)
     if not ok:
         raise typer.Exit(EXIT_FAILED)
-    from serving.report import print_mart_summary
+    from serving.report import defects_found, print_mart_summary
 
     print_mart_summary(console, settings.resolved().published_path)
+    packs = _demo_dispute_packs(settings.resolved().published_path, out / "disputes")
     from serving.report_card import REPORT_FILE, report_folder, write_report
 
     # the pipeline's report_card asset wrote it after publishing (one place: <warehouse folder>/report/)
@@ -427,8 +429,33 @@ def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (r
     console.print(f"\n[bold]warehouse[/]: {settings.warehouse.resolve()}\n"
                   f"[bold]published copy for BI[/] (read-only): {settings.resolved().published_path}\n"
                   f"[bold]dbt docs[/] (bpo docs): {docs_folder(settings.resolved().published_path) / 'index.html'}\n"
+                  f"[bold]dispute packs[/] (bpo dispute): {(out / 'disputes').resolve()} ({len(packs)} workbook(s))\n"
                   f"[bold]quarantine[/]: {settings.resolved().quarantine_dir}\n"
-                  f"[bold]ground truth[/]: {(out / 'ground_truth.json').resolve()}")
+                  f"[bold]ground truth[/]: {(out / 'ground_truth.json').resolve()}", highlight=False, soft_wrap=True)
+    found = defects_found(settings.resolved().published_path, out / "ground_truth.json")
+    console.print(f"\n[bold]injected defects found[/]: {found['found']} of {found['injected']} invoice defects the "
+                  f"generator injected, each with its amount at risk to the cent"
+                  + (f"; {found['wrong_amount']} with another amount" if found["wrong_amount"] else "")
+                  + (f"; {found['unexpected']} finding(s) it did not inject" if found["unexpected"] else ""),
+                  highlight=False, soft_wrap=True)
+
+
+def _demo_dispute_packs(published: Path, folder: Path) -> list[Path]:
+    """One every-vendor dispute workbook per month with invoice findings (what `bpo dispute --month` writes)."""
+    import duckdb
+
+    from serving.dispute import DisputeError, build_all_vendors_pack
+
+    with duckdb.connect(str(published), read_only=True) as con:
+        months = [m for (m,) in con.execute("select distinct strftime(period_month, '%Y-%m') from "
+                                            "marts.unforeseen_costs order by 1").fetchall()]
+    written = []
+    for month in months:
+        try:
+            written.append(build_all_vendors_pack(published, month, folder)[0].xlsx)
+        except DisputeError as exc:  # a month of findings without an invoice to dispute: nothing to write
+            err.print(f"[yellow]no dispute pack for {month}:[/] {exc}", highlight=False, soft_wrap=True)
+    return written
 
 
 @app.command()

@@ -155,3 +155,24 @@ def _column_parts(console: Console, names: list[str], rows: list[list[str]]) -> 
     if current or not parts:
         parts.append(keys + current)
     return parts if all(fits(part) for part in parts) else None
+
+
+def defects_found(database: Path, ground_truth: Path) -> dict:
+    """How many of the generator's injected invoice defects the marts found (ground_truth.json "defects").
+
+    A defect counts as found when marts.unforeseen_costs has its (vendor, invoice, line, finding) with the
+    same amount at risk, to the cent; `unexpected` are findings the generator did not inject.
+    """
+    import json
+    from decimal import Decimal
+
+    truth = json.loads(Path(ground_truth).read_text())
+    expected = {(d["vendor_id"], d["invoice_id"], d["line_id"], d["finding"]): Decimal(str(d["amount_at_risk"]))
+                for d in truth.get("defects", [])}
+    with duckdb.connect(str(database), read_only=True) as con:
+        found = {(v, i, line, f): amount for v, i, line, f, amount in con.execute(
+            "select vendor_id, invoice_id, line_id, finding, amount_at_risk from marts.unforeseen_costs").fetchall()}
+    exact = sum(1 for k, amount in expected.items() if k in found and found[k] == amount)
+    return {"injected": len(expected), "found": exact,
+            "wrong_amount": sum(1 for k, amount in expected.items() if k in found and found[k] != amount),
+            "unexpected": sum(1 for k in found if k not in expected)}
