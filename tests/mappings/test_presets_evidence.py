@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ingestion.batch import ingest
-from ingestion.feeds import FEEDS
-from ingestion.mappings import apply_mapping, available_presets, load_preset_mapping
+from ingestion.feeds import FEEDS, QA_EVALUATIONS, SELF_SERVICE
+from ingestion.mappings import apply_mapping, available_presets, load_mapping, load_preset_mapping
 from ingestion.mappings.model import load_preset
 from ingestion.readers import normalise
 from tests.conftest import land
@@ -354,3 +354,45 @@ def test_the_same_connect_export_landed_in_interactions_and_self_service_loads_i
     results = {r.feed: r for r in ingest(settings, validate)}
     assert {f: (r.status, r.rows) for f, r in results.items()} == {"interactions": ("loaded", 4),
                                                                    "self_service": ("loaded", 5)}
+
+
+def test_a_flow_attribute_can_decide_the_outcome_as_onboarding_shows(tmp_path):
+    """docs/onboarding.md: when the flow records its result, the vendor mapping maps the outcome from it."""
+    results = {"1": "done", "2": "done", "3": "agent", "4": "agent", "5": "hangup", "7": None}
+    lines = []
+    for line in (SAMPLES / "amazon_connect_ctr_ivr.json").read_text().splitlines():
+        record = json.loads(line)
+        if results.get(record["ContactId"][-1]):
+            record["Attributes"] = {"self_service_result": results[record["ContactId"][-1]], "intent": "balance"}
+        lines.append(json.dumps(record))
+    sample = write(tmp_path / "ctr.json", "\n".join(lines) + "\n")
+    path = write(tmp_path / "maps" / "v" / "self_service.yaml", """
+        preset: amazon_connect_ctr_self_service
+        columns:
+          outcome:
+            expr: coalesce(Attributes.self_service_result, 'none')
+            codes: {done: contained, agent: transferred, hangup: abandoned}
+            else: "'abandoned'"
+          intent: Attributes.intent
+        """)
+    result = apply_mapping(load_mapping(path, root=tmp_path / "maps"), sample, timezone=NY)
+    rows = rows_by_id(normalise(result.frame, SELF_SERVICE, vendor_id="v", timezone=NY, salt="s").frame, "session_id")
+    # record 2 (the caller hung up) now counts as contained: the flow says it was served before
+    assert {k[-1]: (r["outcome"], r["intent"]) for k, r in rows.items()} == {
+        "1": ("contained", "balance"), "2": ("contained", "balance"), "3": ("transferred", "balance"),
+        "4": ("transferred", "balance"), "5": ("abandoned", "balance"), "7": ("abandoned", None)}
+
+
+def test_the_evaluator_side_can_come_from_the_evaluator_as_onboarding_shows(tmp_path):
+    path = write(tmp_path / "maps" / "v" / "qa_evaluations.yaml", """
+        preset: genesys_cloud_quality_evaluations
+        columns:
+          evaluator_side:
+            expr: evaluator.id
+            codes: {4b5c6d7e-8f90-4a1b-9c2d-3e4f5a6b7c8d: client}
+            else: "'vendor'"
+        """)
+    result = apply_mapping(load_mapping(path, root=tmp_path / "maps"),
+                           SAMPLES / "genesys_cloud_quality_evaluations.json", timezone=NY)
+    frame = normalise(result.frame, QA_EVALUATIONS, vendor_id="v", timezone=NY, salt="s").frame
+    assert frame["evaluator_side"].to_list() == ["client"] * 4  # Maria Quality scored all four
