@@ -164,7 +164,9 @@ def _preflight(settings) -> None:
     with connect(s.warehouse) as con:  # waits for another writer, then fails naming it
         require_contracts_for_loaded_vendors(con, contracts, s.contracts)
 
-LandingOpt = Annotated[Path, typer.Option("--landing", help="landing zone root", envvar="BPO_LANDING")]
+# a str, not a Path: Path("s3://bucket/prefix") would fold the URL's "//" (Settings makes local ones Paths)
+LandingOpt = Annotated[str, typer.Option("--landing", envvar="BPO_LANDING",
+                                         help="landing zone root: a folder, or s3://bucket/prefix")]
 ContractsOpt = Annotated[Path, typer.Option("--contracts", help="contracts folder", envvar="BPO_CONTRACTS")]
 WarehouseOpt = Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file", envvar="BPO_WAREHOUSE")]
 MappingsOpt = Annotated[Path | None, typer.Option("--mappings", envvar="BPO_MAPPINGS",
@@ -460,7 +462,8 @@ def _demo_dispute_packs(published: Path, folder: Path) -> list[Path]:
 
 @app.command()
 @friendly_errors
-def replay(file: Annotated[Path, typer.Argument(help="the landed file, or its quarantined copy, to process again")],
+def replay(file: Annotated[str, typer.Argument(
+               help="the landed file (or s3:// object), or its quarantined copy, to process again")],
            landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt,
            mappings: MappingsOpt = None) -> None:
     """Process a quarantined file again, e.g. after its contract (or mapping) was corrected."""
@@ -476,7 +479,7 @@ def replay(file: Annotated[Path, typer.Argument(help="the landed file, or its qu
         raise typer.Exit(EXIT_REFUSED) from None
     _preflight(settings)
     _require_quarantined(settings.resolved(), target)
-    ok, results, _ = _execute(settings, paths=[str(target.path)], replay=True)
+    ok, results, _ = _execute(settings, paths=[target.source], replay=True)
     _print_results(results, all_files=True)
     if ok and any(r["status"] == "loaded" for r in results):
         _clear_quarantined_copy(settings.resolved(), target)
@@ -491,11 +494,11 @@ def _require_quarantined(settings, target) -> None:
     with connect(settings.warehouse) as con:
         seen = already_processed(con, target.sha256)
     if seen is None:
-        err.print(f"[red]cannot replay[/]: {target.path} has not been processed yet; `bpo run` (or the sensor) "
+        err.print(f"[red]cannot replay[/]: {target.source} has not been processed yet; `bpo run` (or the sensor) "
                   "will take it", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_REFUSED)
     if seen["status"] != "quarantined":
-        err.print(f"[red]cannot replay[/]: {target.path} is not quarantined: its bytes were {seen['status']} "
+        err.print(f"[red]cannot replay[/]: {target.source} is not quarantined: its bytes were {seen['status']} "
                   f"from {seen['file_path']}; nothing to do", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_REFUSED)
 
@@ -503,9 +506,12 @@ def _require_quarantined(settings, target) -> None:
 def _clear_quarantined_copy(settings, target) -> None:
     """After a successful replay, the quarantined copy and its reason no longer describe anything."""
     copy_dir = settings.quarantine_dir / Path(*target.parts[:-1])
-    for copy in (copy_dir / target.path.name, *copy_dir.glob(f"*_{target.path.name}")):
+    landed = None
+    for copy in (copy_dir / target.name, *copy_dir.glob(f"*_{target.name}")):
         reason = copy.with_name(f"{copy.name}.reason.txt")
-        if copy.is_file() and copy.read_bytes() == target.path.read_bytes():
+        if copy.is_file() and landed is None:
+            landed = target.local_path.read_bytes()  # an s3:// object: the local copy that was hashed
+        if copy.is_file() and copy.read_bytes() == landed:
             copy.unlink()
             reason.unlink(missing_ok=True)
             console.print(f"removed the quarantined copy {copy}", highlight=False)
@@ -514,20 +520,25 @@ def _clear_quarantined_copy(settings, target) -> None:
 @app.command()
 @friendly_errors
 def status(warehouse: WarehouseOpt,
-           landing: Annotated[Path | None, typer.Option("--landing", envvar="BPO_LANDING",
-                                                        help="also list landed files not processed yet")] = None,
+           landing: Annotated[str | None, typer.Option("--landing", envvar="BPO_LANDING",
+                                                       help="also list landed files not processed yet "
+                                                            "(a folder or s3://bucket/prefix)")] = None,
            as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False) -> None:
     """List loaded, quarantined, duplicate and pending files, each with its reason."""
     import json
 
     from ingestion.batch import file_statuses
-    from ingestion.preflight import check_folder, check_warehouse_path
+    from ingestion.preflight import check_folder, check_landing, check_warehouse_path
     from ingestion.settings import Settings
+    from ingestion.storage import is_remote
 
     check_warehouse_path(warehouse, Settings(warehouse=warehouse).published_path)
-    if landing is not None:
-        check_folder(landing, "landing folder", "--landing / BPO_LANDING")
-    entries = file_statuses(warehouse, landing)
+    zone = None if landing is None else Settings(landing=landing).landing
+    if is_remote(zone):
+        check_landing(zone)  # the bucket exists and lets us list it, or one line saying why not
+    elif zone is not None:
+        check_folder(zone, "landing folder", "--landing / BPO_LANDING")
+    entries = file_statuses(warehouse, zone)
     if as_json:
         for e in entries:
             print(json.dumps(e, default=str))
