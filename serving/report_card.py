@@ -95,6 +95,17 @@ def _select(con, table: str, wanted: list[str], where: str = "", params: list | 
     return [{c: r.get(c) for c in wanted} for r in rows]
 
 
+# marts.sla_interval's service-level numerator (what its service_level divides by service_level_sample_size)
+WITHIN_THRESHOLD = ("t.answered_within_threshold + case when t.abandons = 'count_for_within' "
+                    "then t.abandoned_within_threshold else 0 end")
+# the sums service level and ASA re-aggregate from, over any group of interval rows; ASA of the real-time
+# channels only: an email's wait is its response time, hours rather than seconds
+INTERVAL_SUMS = f"""
+    sum({WITHIN_THRESHOLD}) as within,
+    sum(t.service_level_sample_size) as sample,
+    sum(t.asa_seconds * t.answered) filter (where t.channel in ('voice', 'chat')) as wait,
+    sum(t.answered) filter (where t.channel in ('voice', 'chat')) as answered"""
+
 SCORE_COLUMNS = ["sla_met_share", "qa_score", "auto_fail_rate", "complaint_rate", "csat_top2box", "esat",
                  "fcr_rate", "containment_rate", "cost_per_contact"]
 
@@ -196,11 +207,26 @@ def _vendor_cards(con, ctx: dict) -> list[dict]:
                             "currency", "amount_at_risk_reporting", "reporting_currency"],
                            where="where period_month = ?", params=[period],
                            order="order by amount_at_risk_reporting desc nulls last, invoice_id, line_id")
+    intervals = {}
+    if "marts.sla_interval" in ctx["tables"]:
+        intervals = {(r.pop("vendor_id"), r.pop("period_month")): r for r in _rows(con, f"""
+            select t.vendor_id, t.period_month, {INTERVAL_SUMS}
+            from marts.sla_interval as t where t.period_month <= ? group by all""", [period])}
+    by_type = []
+    if "marts.unforeseen_costs" in ctx["tables"]:
+        by_type = _rows(con, """
+            select vendor_id, finding, count(*) as findings,
+                   -- null when a finding has no FX rate: never a partial sum
+                   case when bool_or(amount_at_risk_reporting is null) then null
+                        else sum(amount_at_risk_reporting) end as amount,
+                   any_value(reporting_currency) as currency
+            from marts.unforeseen_costs where period_month = ?
+            group by all order by amount desc nulls first, finding""", [period])
     vendors = []
     for r in (x for x in all_rows if x["period_month"] == period and (vendor is None or x["vendor_id"] == vendor)):
         vid, cur = r["vendor_id"], r["reporting_currency"]
         no_sla = "no SLA line with a sample this month" if not r["sla_total"] else "no data"
-        history = [x for x in all_rows if x["vendor_id"] == vid]
+        history = [x for x in all_rows if x["vendor_id"] == vid and x["period_month"] <= period]
         vendors.append({
             "id": vid, "name": r["vendor_name"] or vid, "kind": r["kind"],
             "rank": number(r["rank"], "{:.0f}", why="not ranked (no score)"),
@@ -222,13 +248,8 @@ def _vendor_cards(con, ctx: dict) -> list[dict]:
             ],
             "components": [(c, number(r[f"score_{c}"], "{:.2f}", "no data for this component"))
                            for c in SCORE_COLUMNS if f"score_{c}" in ctx["scorecard_columns"]],
-            "trend": [(f"{x['period_month']:%Y-%m}", x) for x in history],
-            "spark_sla": _sparkline([float(x["sla_met_share"]) if x["sla_met_share"] is not None else None
-                                     for x in history]),
-            "spark_cost": _sparkline([float(x["cost_per_contact"]) if x["cost_per_contact"] is not None else None
-                                      for x in history]),
-            "spark_risk": _sparkline([float(x["amount_at_risk"]) if x["amount_at_risk"] is not None else None
-                                      for x in history]),
+            "trend": _trend(history, intervals, cur),
+            "risk_by_type": _risk_by_type([t for t in by_type if t["vendor_id"] == vid]),
             "sla_lines": [dict(line, credit=money(line["credit_due_amount"], line["currency"], "no credit"),
                                actual_fig=number(line["actual"], "{:.3f}", "no sample"))
                           for line in sla if line["vendor_id"] == vid],
@@ -239,6 +260,45 @@ def _vendor_cards(con, ctx: dict) -> list[dict]:
         })
     vendors.sort(key=lambda v: (v["rank"].raw is None, v["rank"].raw or 0, v["id"]))
     return vendors
+
+
+TREND_MONTHS = 6  # months shown as figures; the sparkline covers every month up to the report's
+
+
+def _trend(history: list[dict], intervals: dict, currency: str | None) -> dict:
+    """The vendor's months up to the report's: service level and ASA (from marts.sla_interval), CSAT, cost per
+    contact, SLA met share and amount at risk (the scorecard's), as figures and a sparkline per measure."""
+    def interval(x, key):
+        return intervals.get((x["vendor_id"], x["period_month"]), {}).get(key)
+
+    measures = [
+        ("service_level", "Service level", [percent(_ratio(interval(x, "within"), interval(x, "sample")),
+                                                    "no contact measured") for x in history]),
+        ("asa_seconds", "ASA, voice and chat", [number(_ratio(interval(x, "wait"), interval(x, "answered")),
+                                                       "{:.1f}", "no answered contact", " s") for x in history]),
+        ("csat_top2box", "CSAT (top-2 box)", [percent(x["csat_top2box"], "no survey sample") for x in history]),
+        ("cost_per_contact", "Cost per contact", [money(x["cost_per_contact"], currency, "no handled contacts or no cost")
+                                                  for x in history]),
+        ("sla_met_share", "SLA met share", [percent(x["sla_met_share"], "no SLA line with a sample")
+                                            for x in history]),
+        ("amount_at_risk", "Amount at risk", [money(x["amount_at_risk"], currency, "no invoice") for x in history]),
+    ]
+    return {"months": [f"{x['period_month']:%Y-%m}" for x in history][-TREND_MONTHS:],
+            "rows": [{"key": key, "label": label, "figures": figs[-TREND_MONTHS:],
+                      "spark": _sparkline([None if f.raw is None else float(f.raw) for f in figs])}
+                     for key, label, figs in measures]}
+
+
+def _risk_by_type(rows: list[dict]) -> dict:
+    """Money at risk of the month by finding type: horizontal bars (reporting currency) with their figures."""
+    label_w, bar_w, row_h = 215, 180, 18  # the longest type, minimum commitment misbilled, fits at 12 px
+    top = max((float(r["amount"]) for r in rows if r["amount"] is not None), default=0.0) or 1.0
+    bars = [{"y": i * row_h, "label": (r["finding"] or "").replace("_", " "), "finding": r["finding"],
+             "w": 0.0 if r["amount"] is None else round(bar_w * float(r["amount"]) / top, 1),
+             "amount": money(r["amount"], r["currency"], "FX rate missing"), "findings": r["findings"]}
+            for i, r in enumerate(rows)]
+    return {"bars": bars, "label_w": label_w, "bar_w": bar_w, "row_h": row_h,
+            "width": label_w + bar_w + 120, "height": max(1, len(rows)) * row_h}
 
 
 # ---- section: service-level heatmap, 30-minute interval x weekday --------------------------------
@@ -271,14 +331,13 @@ def _heatmap(con, ctx: dict) -> dict:
                       and ctx["vendor"] in (None, r["vendor_id"])}.values(), key=lambda r: r["vendor_id"])
     cells: dict[tuple[str, int, int], dict] = {}
     if "marts.sla_interval" in ctx["tables"]:
-        for r in _rows(con, """
-                select vendor_id, isodow(interval_start_local) as weekday,
-                       hour(interval_start_local) * 2 + minute(interval_start_local) // 30 as slot,
-                       sum(answered_within_threshold + case when abandons = 'count_for_within'
-                           then abandoned_within_threshold else 0 end) as within,
-                       sum(service_level_sample_size) as sample
-                from marts.sla_interval
-                where period_month = ? and service_level_sample_size is not null
+        for r in _rows(con, f"""
+                select t.vendor_id, isodow(t.interval_start_local) as weekday,
+                       hour(t.interval_start_local) * 2 + minute(t.interval_start_local) // 30 as slot,
+                       sum({WITHIN_THRESHOLD}) as within,
+                       sum(t.service_level_sample_size) as sample
+                from marts.sla_interval as t
+                where t.period_month = ? and t.service_level_sample_size is not null
                 group by all""", [ctx["period"]]):
             cells[r["vendor_id"], r["weekday"], r["slot"]] = r
     g = HEAT
@@ -345,13 +404,7 @@ def _ratio(num, den) -> float | None:
 def _comparison(con, ctx: dict) -> dict:
     """In-house team vs the outsourcers pooled, per month up to the report's: each ratio re-aggregated from
     its mart's numerator and denominator (never an average of vendors' ratios)."""
-    sl = _kind_sums(con, ctx, "marts.sla_interval", """
-        sum(t.answered_within_threshold + case when t.abandons = 'count_for_within'
-            then t.abandoned_within_threshold else 0 end) as within,
-        sum(t.service_level_sample_size) as sample,
-        -- ASA of the real-time channels: an email's wait is its response time, hours rather than seconds
-        sum(t.asa_seconds * t.answered) filter (where t.channel in ('voice', 'chat')) as wait,
-        sum(t.answered) filter (where t.channel in ('voice', 'chat')) as answered""")
+    sl = _kind_sums(con, ctx, "marts.sla_interval", INTERVAL_SUMS)
     csat = _kind_sums(con, ctx, "marts.esat_csat",
                       "sum(t.csat_top2box * t.csat_responses) as top2, sum(t.csat_responses) as responses",
                       "and t.grain = 'vendor' and t.csat_top2box is not null")

@@ -186,6 +186,30 @@ def test_report_card_in_chromium_shows_the_marts(built, browser_page):
     assert any(r[2] is not None for r in rows), "no vendor ranked"
     assert f"Vendor report card — {month}" in text
 
+    # each card's trend: service level per month (the mart's service_level weighted by its sample) and CSAT
+    trend = _query(published, """
+        select vendor_id, strftime(period_month, '%Y-%m'),
+               cast(round(sum(service_level * service_level_sample_size)) as bigint),
+               sum(service_level_sample_size) filter (where service_level is not null)
+        from marts.sla_interval where strftime(period_month, '%Y-%m') <= ? group by all""", [month])
+    assert {v for v, *_ in trend} == {r[0] for r in rows}
+    for vendor_id, m, within, sample in trend:
+        shown = page.locator(f'section[data-vendor="{vendor_id}"] tr[data-trend="service_level"] td[data-month="{m}"]')
+        assert shown.inner_text() == (f"{within / sample * 100:.1f}%" if sample else DASH), (vendor_id, m)
+    for vendor_id, m, csat in _query(published, "select vendor_id, strftime(period_month, '%Y-%m'), csat_top2box "
+                                                "from marts.vendor_scorecard where csat_top2box is not null"):
+        shown = page.locator(f'section[data-vendor="{vendor_id}"] tr[data-trend="csat_top2box"] td[data-month="{m}"]')
+        assert shown.inner_text() == f"{csat * 100:.1f}%"
+    # money at risk by finding type, reporting currency: the month's findings summed per type
+    by_type = _query(published, """
+        select vendor_id, finding, sum(amount_at_risk_reporting), any_value(reporting_currency)
+        from marts.unforeseen_costs where strftime(period_month, '%Y-%m') = ? group by all""", [month])
+    assert len({f for _, f, *_ in by_type}) >= 3, "the data set should have several finding types"
+    for vendor_id, finding, amount, currency in by_type:
+        bar = page.locator(f'section[data-vendor="{vendor_id}"] svg.risk-types g[data-finding="{finding}"]')
+        cents = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        assert bar.locator("text.amount").text_content() == f"{cents:,.2f} {currency}"
+
     # every chart rendered: each SVG has a drawn shape and a size on the page
     charts = page.locator("svg")
     assert charts.count() >= len(rows) + 5  # a heatmap per vendor, five comparison charts, the vendors' own
@@ -293,3 +317,75 @@ def test_report_reads_a_scorecard_without_the_newer_columns(built, tmp_path):
     path = write_report(old, tmp_path / "out")
     body = path.read_text(encoding="utf-8")
     assert 'title="no QA evaluation">—' in body and "Component scores" not in body
+
+
+def _hand_published(path: Path) -> Path:
+    """A published copy with only the mart rows the heatmap and the comparison read, worked by hand."""
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute("""create table marts.vendor_scorecard as select * from (values
+        ('v1', 'In-house', 'in_house', date '2026-03-01', 1, 1, 'USD'),
+        ('v2', 'Out two', 'outsourcer', date '2026-03-01', 1, 1, 'USD'),
+        ('v3', 'Out three', 'outsourcer', date '2026-03-01', 0, 1, 'USD'))
+        t(vendor_id, vendor_name, kind, period_month, sla_met, sla_total, reporting_currency)""")
+    con.execute("create table marts.sla_compliance (vendor_id varchar, period_month date, channel varchar, "
+                "queue varchar, sla_line int, metric varchar, target double, actual double, met boolean, "
+                "sample_size bigint, credit_due_amount decimal(18,4), currency varchar)")
+    # 2026-03-02 and 03-09 are Mondays, 03-03 a Tuesday
+    con.execute("""create table marts.sla_interval as select vendor_id, channel, cast(s as timestamp) as interval_start_local,
+            date '2026-03-01' as period_month, abandoned_within as abandoned_within_threshold,
+            within_answered as answered_within_threshold, abandons, sample as service_level_sample_size,
+            answered, asa as asa_seconds
+        from (values
+        ('v1', 'voice', '2026-03-02 09:00', 9, 1, 8, 'count_for_within', 10, 9, 12.0),
+        ('v1', 'chat',  '2026-03-09 09:00', 5, 2, 5, 'exclude_short', 6, 6, 20.0),
+        ('v1', 'email', '2026-03-02 09:30', null, null, null, 'exclude_short', null, 3, 3600.0),
+        ('v2', 'voice', '2026-03-03 10:30', 3, 0, 3, 'exclude_short', 5, 5, 30.0),
+        ('v3', 'voice', '2026-03-03 10:30', 1, 0, 1, 'exclude_short', 5, 4, 10.0))
+        t(vendor_id, channel, s, within, abandoned_within, within_answered, abandons, sample, answered, asa)""")
+    con.execute("""create table marts.cost_to_serve as select * from (values
+        ('v1', 'voice', date '2026-03-01', 70.0000::decimal(18,4), 21, false, 'USD'),
+        ('v2', 'voice', date '2026-03-01', 100.0000::decimal(18,4), 30, false, 'USD'),
+        ('v3', 'voice', date '2026-03-01', 50.0000::decimal(18,4), 20, false, 'USD'),
+        ('v3', 'email', date '2026-03-01', 10.0000::decimal(18,4), 10, false, 'USD'))
+        t(vendor_id, channel, period_month, net_cost_reporting, handled_contacts, fx_rate_missing, reporting_currency)""")
+    con.execute("""create table marts.esat_csat as select * from (values
+        ('v2', date '2026-03-01', 'vendor', 0.5, 10), ('v3', date '2026-03-01', 'vendor', 0.8, 40),
+        ('v3', date '2026-03-01', 'queue', 0.0, 40))
+        t(vendor_id, period_month, grain, csat_top2box, csat_responses)""")
+    con.execute("""create table marts.quality as select * from (values
+        ('v2', date '2026-03-01', 'vendor', 0.9, 10), ('v3', date '2026-03-01', 'vendor', 0.7, 30),
+        ('v2', date '2026-03-01', 'agent', 0.1, 100))
+        t(vendor_id, period_month, grain, qa_score, evaluations)""")
+    con.close()
+    return path
+
+
+def test_pooled_figures_re_aggregate_numerators_and_denominators(tmp_path):
+    data = collect(_hand_published(tmp_path / "hand.duckdb"))
+    heat = {v["id"]: {(c["weekday"], c["slot"]): c for c in v["cells"]} for v in data["heatmap"]["vendors"]}
+    # v1 Monday 09:00, two Mondays and two channels: (8 answered + 1 abandoned within, count_for_within) + 5
+    # within over 10 + 6 measured = 14/16 = 87.5 %, shown 88 (half up), in the 80-90 % band
+    cell = heat["v1"]["Mon", "09:00"]
+    assert (cell["text"], cell["fill"]) == ("88", "#abd9e9")
+    assert "service level 87.5% (14 of 16 contacts within threshold)" in cell["title"]
+    # email without a threshold is not measured: Monday 09:30 stays empty
+    assert heat["v1"]["Mon", "09:30"]["text"] == "" and "no contact measured" in heat["v1"]["Mon", "09:30"]["title"]
+    # 3/5 = 60 % is the 60-70 % band's lower edge; 1/5 = 20 % below 60 %
+    assert (heat["v2"]["Tue", "10:30"]["text"], heat["v2"]["Tue", "10:30"]["fill"]) == ("60", "#fdae61")
+    assert (heat["v3"]["Tue", "10:30"]["text"], heat["v3"]["Tue", "10:30"]["fill"]) == ("20", "#d7191c")
+
+    (row,) = data["comparison"]["rows"]
+    shown = {(k, m): f.text for k, values in row["values"].items() for m, f in values.items()}
+    assert shown == {
+        # in-house: 14/16; ASA (12 s x 9 + 20 s x 6) / 15 = 15.2 s (email's hour left out); 70 / 21 = 3.3333
+        ("in_house", "service_level"): "87.5%", ("in_house", "asa_seconds"): "15.2 s",
+        ("in_house", "csat_top2box"): DASH, ("in_house", "cost_per_contact"): "3.33 USD",
+        ("in_house", "qa_score"): DASH,
+        # outsourcers pooled: (3 + 1) / (5 + 5); (30 x 5 + 10 x 4) / 9 = 21.1 s; (100 + 50 + 10) / 60 = 2.6667;
+        # CSAT (5 + 32) / 50 = 74 % (the mean of the two vendors' would be 65 %); QA (9 + 21) / 40 = 75 %
+        ("outsourcer", "service_level"): "40.0%", ("outsourcer", "asa_seconds"): "21.1 s",
+        ("outsourcer", "csat_top2box"): "74.0%", ("outsourcer", "cost_per_contact"): "2.67 USD",
+        ("outsourcer", "qa_score"): "75.0%",
+    }
+    assert [k["vendors"] for k in data["comparison"]["kinds"]] == [1, 2]
