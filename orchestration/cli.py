@@ -160,9 +160,9 @@ def _preflight(settings) -> None:
     check_landing(s.landing)
     check_warehouse_path(s.warehouse, s.published_path)
     contracts = load_run_contracts(s.contracts)
-    load_register(s.contracts, set(contracts))  # a bad dispute register refuses the run, like a bad contract
     with connect(s.warehouse) as con:  # waits for another writer, then fails naming it
         require_contracts_for_loaded_vendors(con, contracts, s.contracts)
+    load_register(s.contracts, set(contracts))  # a bad dispute register refuses the run, like a bad contract
 
 # a str, not a Path: Path("s3://bucket/prefix") would fold the URL's "//" (Settings makes local ones Paths)
 LandingOpt = Annotated[str, typer.Option("--landing", envvar="BPO_LANDING",
