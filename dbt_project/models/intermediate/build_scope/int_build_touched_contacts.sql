@@ -14,13 +14,7 @@ whole_vendors as (
 ),
 
 new_loads as (
-    select m.load_id
-    from {{ ref('stg_load_manifest') }} as m
-    where m.status = 'loaded'
-        and m.feed = 'interactions'
-        and not exists (
-            select 1 from build_state.built_loads as b where b.load_id = m.load_id
-        )
+    {{ unbuilt_loads('interactions') }}
 ),
 
 new_rows as (
