@@ -126,3 +126,21 @@ def test_a_bad_register_replaces_nothing(settings):
         with pytest.raises(DisputeError):
             sync_contracts(con, settings.contracts)
         assert con.execute("select count(*), max(status) from raw.disputes").fetchone() == (1, "sent")
+
+
+def test_bpo_run_refuses_a_bad_register_in_one_line(settings):
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    write_contract(settings.contracts, "acme")
+    settings.landing.mkdir(parents=True, exist_ok=True)
+    register(settings.contracts, GOOD, "acme,I1,L002,rate_variance,recovred,2026-03-05,,,,\n")
+    result = CliRunner().invoke(app, ["run", "--landing", str(settings.landing), "--contracts",
+                                      str(settings.contracts), "--warehouse", str(settings.warehouse)])
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].endswith(
+        "disputes.csv, line 3: status: unknown status 'recovred'; expected one of open, sent, accepted, rejected, "
+        "recovered"), result.output
+    assert "Traceback" not in result.output and not settings.published_path.exists()
