@@ -126,6 +126,9 @@ def read_register(path: Path, vendors: set[str] | None = None) -> list[tuple[int
     twice = sorted({h for h in header if header.count(h) > 1})
     if not header:
         return []  # an empty file: no disputes
+    if len(header) == 1 and ";" in header[0]:  # a spreadsheet in a locale whose list separator is ";"
+        raise DisputeError(f"{name}, line 1: cells are separated by ';': save the register as CSV with commas "
+                           f"(the columns are {', '.join(COLUMNS)})")
     if unknown or missing or twice:
         parts = ([f"unknown column(s) {', '.join(unknown)}"] if unknown else []) \
             + ([f"missing column(s) {', '.join(missing)}"] if missing else []) \

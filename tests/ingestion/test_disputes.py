@@ -87,6 +87,13 @@ def test_bad_header_is_named_on_line_one(tmp_path):
     assert str(exc.value).startswith(f"{path}, line 1: unknown column(s) state; missing column(s) status (")
 
 
+def test_semicolon_separated_register_says_so(tmp_path):
+    path = register(tmp_path, GOOD.replace(",", ";"), header=HEADER.replace(",", ";"))
+    with pytest.raises(DisputeError) as exc:
+        read_register(path, {"acme"})
+    assert str(exc.value).startswith(f"{path}, line 1: cells are separated by ';': save the register as CSV with commas")
+
+
 def test_every_problem_is_reported_together(tmp_path):
     path = register(tmp_path, "acme,I1,L1,f,lost,2026-03-05,,,,\n", GOOD, "acme,I1,L3,f,sent,yesterday,,,,\n")
     with pytest.raises(DisputeError) as exc:
