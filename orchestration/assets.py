@@ -7,6 +7,9 @@ module attributes build them on first use too).
 """
 
 import functools
+import hashlib
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -168,14 +171,38 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
 
 
 def ensure_dbt_manifest(project: DbtProject = dbt_project) -> Path:
-    """Parse the dbt project when its manifest is missing or older than a model file."""
+    """Parse the dbt project when its manifest is missing or stale.
+
+    Stale = the set of project files, their sizes or mtimes changed since the manifest was written (a deleted
+    or renamed model counts, which an mtime comparison misses). Parsed into a private folder and moved into
+    place, so concurrent processes (pytest -n 2, `dg dev` beside `bpo run`) never read a half-written manifest.
+    """
     manifest = project.manifest_path
-    sources = [p for p in project.project_dir.rglob("*") if p.suffix in (".sql", ".yml", ".yaml")
-               and "target" not in p.relative_to(project.project_dir).parts]
-    if not manifest.exists() or any(p.stat().st_mtime > manifest.stat().st_mtime for p in sources):
+    stamp = manifest.with_name("manifest.fingerprint")
+    fingerprint = project_fingerprint(project.project_dir)
+    if manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return manifest
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=manifest.parent, prefix=".parse-") as work:
         WarehouseDbtResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
-            ["parse", "--quiet"], target_path=manifest.parent).wait()
+            ["parse", "--quiet"], target_path=Path(work)).wait()
+        for name in ("semantic_manifest.json", "manifest.json"):  # the manifest last: it is what readers wait for
+            if (Path(work) / name).exists():
+                os.replace(Path(work) / name, manifest.parent / name)
+        (Path(work) / "fingerprint").write_text(fingerprint)
+        os.replace(Path(work) / "fingerprint", stamp)
     return manifest
+
+
+def project_fingerprint(project_dir: Path) -> str:
+    files = sorted(p for p in project_dir.rglob("*")
+                   if p.suffix in (".sql", ".yml", ".yaml", ".csv") and p.is_file()
+                   and not {"target", "logs", "dbt_packages"} & set(p.relative_to(project_dir).parts))
+    digest = hashlib.sha256()
+    for p in files:
+        st = p.stat()
+        digest.update(f"{p.relative_to(project_dir).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
