@@ -216,6 +216,10 @@ def _query_error(exc: Exception, metrics: Sequence[str]) -> str:
         suggestions = re.search(r"Suggestions:\s*\[(.*?)\]", text, re.S)
         valid = ", ".join(s.strip().strip("'\",") for s in suggestions.group(1).split(",")
                           if s.strip().strip("'\",")) if suggestions else ""
+        builder = re.search(r"Object Builder Input:\s+(.+)", text)
+        if builder:  # a --where filter named something the metrics do not have
+            return (f"the filter's {builder.group(1).strip()} is not available for {', '.join(metrics)}"
+                    + (f"; possible: {valid}" if valid else ""))
         return (f"cannot group {', '.join(metrics)} by {rejected.group(1).strip()}"
                 + (f"; possible: {valid}" if valid else "") + " (`bpo metrics dimensions METRIC` lists them)")
     if rejected:

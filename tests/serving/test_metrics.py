@@ -229,6 +229,9 @@ def test_unknown_metric_and_impossible_grouping_are_one_line(store):
     with pytest.raises(MetricsError) as caught:
         store.query(["service_level"], ["cost__channel"])
     assert "\n" not in str(caught.value) and "contacts__channel" in str(caught.value)
+    with pytest.raises(MetricsError) as caught:
+        store.query(["service_level"], ["vendor"], where=["{{ Dimension('vendor__nope') }} = 'x'"])
+    assert "\n" not in str(caught.value) and "vendor__nope" in str(caught.value) and "vendor__kind" in str(caught.value)
 
 
 def test_bpo_metrics_prints_a_result(built):
