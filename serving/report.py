@@ -123,7 +123,8 @@ def _print_transposed(console: Console, title: str, names: list[str], rows: list
                       more: str | None) -> None:
     """One block per row, one `column: value` line per column: any width of terminal shows every value."""
     console.print(f"[italic]{title}[/]", highlight=False)
-    label = max(len(n) for n in names)
+    longest = max(len(n) for n in names)
+    label = longest if longest <= console.width // 2 else 0  # aligned values only while they keep room
     for r in rows:
         for name, value in zip(names, r):
             console.print(Text(f"{name:>{label}}: {value}", overflow="fold"), soft_wrap=False)
