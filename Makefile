@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 STAMP  := $(VENV)/.installed
 BENCH_ROWS ?= 10000000
+# test processes (pytest-xdist): one per CPU; a test file stays on one worker (its module fixtures build once)
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: demo test test-fast lint install bench clean dagster
 
@@ -23,12 +26,12 @@ demo: $(STAMP)
 
 # the whole suite, then the linters (CI runs this)
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(PYTEST) --durations=15
 	$(MAKE) --no-print-directory lint
 
 # everything but the slow end-to-end tests (pytest -m "not slow")
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(PYTEST) -m "not slow"
 
 # ruff (pyproject.toml [tool.ruff]) and sqlfluff on the dbt models and tests (.sqlfluff)
 lint: $(STAMP)

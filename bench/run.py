@@ -315,6 +315,7 @@ def bpo_run(workdir: Path, landing: Path, contracts: Path, label: str) -> dict:
     timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
     res["ingestion_split"] = ingestion_split(timings, res["stages"].get("ingestion", 0.0)) if timings else None
     res["manifest"] = manifest_summary(warehouse)
+    res["said_nothing_new"] = any("nothing new" in ANSI.sub("", text) for _, _, text in m.lines)
     return res
 
 
@@ -378,6 +379,64 @@ def incremental(workdir: Path, day_files: dict[str, Path], contracts: Path, labe
         res["refresh"] = refresh_marts(workdir, label)
         res["seconds"] = res["wall"] + res["refresh"]["dbt_seconds"] + res["refresh"]["publish_seconds"]
     return res
+
+
+def make_one_file(day_interactions: Path, out: Path, rows: int = 1000) -> Path:
+    """One small correction file: the first `rows` interactions of the day again, each with one more second of
+    wrap time (new bytes, same ids: updates by id, as a vendor re-sending a corrected extract)."""
+    import polars as pl
+
+    frame = pl.read_csv(day_interactions, infer_schema=False).head(rows)
+    wrap = pl.col("wrap_seconds")
+    frame = frame.with_columns(pl.when(wrap.is_null() | (wrap == "")).then(wrap)
+                               .otherwise((wrap.cast(pl.Int64) + 1).cast(pl.Utf8)).alias("wrap_seconds"))
+    path = out / f"{day_interactions.stem}_correction.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_csv(path)
+    return path
+
+
+def dbt_invoked(res: dict) -> bool:
+    """Whether a measured `bpo run` started dbt (its output shows dbt's command)."""
+    return res.get("dbt_split") is not None
+
+
+def noop_run(workdir: Path, contracts: Path, label: str) -> dict:
+    """`bpo run` again with nothing new landed: no dbt build, no publish (issue 16)."""
+    res = bpo_run(workdir, workdir / "landing", contracts, label)
+    res["dbt_ran"] = dbt_invoked(res)
+    if res["dbt_ran"]:
+        log(f"  WARNING: {label}: dbt ran although nothing new had landed")
+    return res
+
+
+def one_file_run(workdir: Path, file: Path, contracts: Path, label: str) -> dict:
+    """One small file landed (a correction of one vendor's day): `bpo run` until it is in the published marts."""
+    (landed,) = land_day({"interactions": file}, workdir / "landing")
+    res = bpo_run(workdir, workdir / "landing", contracts, label)
+    loaded = [r for r in res["manifest"].get("latest", []) if r[0] == landed.name]
+    if not loaded or loaded[0][1] != "loaded":
+        raise SystemExit(f"{label}: the file was not loaded: {loaded}")
+    res["dbt_ran"] = dbt_invoked(res)
+    if not res["dbt_ran"]:
+        raise SystemExit(f"{label}: bpo run did not build the marts for the new file")
+    res["build_scope"] = build_scope(workdir / "warehouse" / "warehouse.duckdb")
+    return res
+
+
+def build_scope(warehouse: Path) -> list[list]:
+    """The vendor-months the last build recomputed (intermediate.int_build_scope)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute("select vendor_id, strftime(period_month, '%Y-%m'), whole_vendor, fcr_lookback "
+                           "from intermediate.int_build_scope order by all").fetchall()
+    except duckdb.Error:
+        return []
+    finally:
+        con.close()
+    return [list(r) for r in rows]
 
 
 def warm_up() -> None:
@@ -464,15 +523,26 @@ incremental ratio <= 1.5, validation share <= 0.25.
 | incr small s | one more day (~50,000 interactions, one vendor) landed onto a warehouse of 100,000 interactions: `bpo run` wall time until the day is in the published marts |
 | incr large s | the same day landed onto the backfill warehouse |
 | incr ratio | incr large s / incr small s |
+| no-op s | `bpo run` on the backfill warehouse again with nothing new landed: no dbt build, no publish |
+| 1-file s | one small correction file (`--one-file-rows` interactions of one vendor's day, updated by id) landed onto the backfill warehouse: `bpo run` until it is in the published marts |
 | note | `dbt skipped`: `bpo run` did not rebuild the marts for the day (its dbt step was skipped), so the bench ran `dbt build` + publish itself and the incremental figures include that time |
 """
 
 
+TABLE_HEAD = ("| when | commit | rows | cores / mem | floor s | backfill s | ratio | ingest s | dbt s | valid. share | "
+              "peak RSS MB | incr small s | incr large s | incr ratio | no-op s | 1-file s | note |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+
+
 def append_results_md(path: Path, r: dict) -> None:
+    if path.exists() and TABLE_HEAD not in path.read_text():
+        # a file from before the no-op and 1-file columns: new header; older rows leave them empty
+        text = path.read_text()
+        start = text.index("| when | commit |")
+        end = text.index("\n", text.index("\n", start) + 1) + 1
+        path.write_text(text[:start] + TABLE_HEAD + text[end:])
     if not path.exists():
-        path.write_text(RESULTS_HEADER + "\n| when | commit | rows | cores / mem | floor s | backfill s | ratio | "
-                        "ingest s | dbt s | valid. share | peak RSS MB | incr small s | incr large s | incr ratio | "
-                        "note |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+        path.write_text(RESULTS_HEADER + "\n" + TABLE_HEAD)
     notes = []
     if not (r["incremental"]["small"]["dbt_ran"] and r["incremental"]["large"]["dbt_ran"]):
         notes.append("dbt skipped")
@@ -485,7 +555,8 @@ def append_results_md(path: Path, r: dict) -> None:
            f"{st.get('dbt', 0):.1f} | "
            f"{'' if r['validation_share'] is None else format(r['validation_share'], '.2f')} | "
            f"{r['peak_rss_mb']:,.0f} | {r['incremental_small_seconds']:.1f} | {r['incremental_large_seconds']:.1f} | "
-           f"{r['incremental_ratio']:.2f} | {'; '.join(notes)} |\n")
+           f"{r['incremental_ratio']:.2f} | {r['noop_seconds']:.1f} | {r['replay_one_file_seconds']:.1f} | "
+           f"{'; '.join(notes)} |\n")
     with path.open("a") as fh:
         fh.write(row)
 
@@ -506,6 +577,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", 10_000_000)))
     ap.add_argument("--small-rows", type=int, default=100_000, help="interactions in the small warehouse")
     ap.add_argument("--day-rows", type=int, default=50_000, help="interactions in the incremental day")
+    ap.add_argument("--one-file-rows", type=int, default=1_000, help="interactions in the one-file replay")
     ap.add_argument("--months", type=int, default=3)
     ap.add_argument("--outsourcers", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
@@ -574,6 +646,13 @@ def main(argv: list[str] | None = None) -> int:
     log("incremental (large): one day onto the backfill warehouse ...")
     inc_large = incremental(big, day_files, main_set / "contracts", "incremental_large")
     log(f"  {inc_large['seconds']:.1f}s (bpo run {inc_large['bpo_run_seconds']:.1f}s, dbt ran: {inc_large['dbt_ran']})")
+    log("no-op: bpo run again on the backfill warehouse, nothing new landed ...")
+    noop = noop_run(big, main_set / "contracts", "noop_large")
+    log(f"  {noop['wall']:.1f}s (dbt ran: {noop['dbt_ran']})")
+    one_file = make_one_file(day_files["interactions"], day_set / "one_file", args.one_file_rows)
+    log(f"one-file replay: {one_file.name} ({args.one_file_rows:,} corrected interactions) onto the backfill warehouse ...")
+    replay1 = one_file_run(big, one_file, main_set / "contracts", "replay_one_file")
+    log(f"  {replay1['wall']:.1f}s; vendor-months recomputed: {replay1['build_scope']}")
 
     # 3b. small warehouse, then the same day onto it
     small = runs / f"small_{args.small_rows}"
@@ -645,6 +724,12 @@ def main(argv: list[str] | None = None) -> int:
                                      "dbt_split", "peak_rss_mb", "day_files", "cpu_seconds")}
             for name, r in (("small", inc_small), ("large", inc_large))
         },
+        "noop_seconds": noop["wall"],
+        "noop": {k: noop[k] for k in ("wall", "dbt_ran", "said_nothing_new", "stages", "peak_rss_mb", "cpu_seconds")},
+        "replay_one_file_seconds": replay1["wall"],
+        "replay_one_file": {"rows": args.one_file_rows, "file": one_file.name,
+                            **{k: replay1[k] for k in ("stages", "dbt_split", "build_scope", "peak_rss_mb",
+                                                        "cpu_seconds")}},
         "small_setup_seconds": small_setup_s,  # null: the small warehouse came from bench/data/cache
         "day": {"vendor": "acme_mx", "date": f"{day_month}-01", "rows": args.day_rows,
                 "files": {k: v.name for k, v in day_files.items()}},
@@ -666,7 +751,8 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({k: result[k] for k in ("rows", "floor_seconds", "backfill_seconds", "backfill_ratio",
                                               "stage_seconds", "validation_share", "peak_rss_mb",
                                               "incremental_small_seconds", "incremental_large_seconds",
-                                              "incremental_ratio", "bench_seconds")}, indent=1))
+                                              "incremental_ratio", "noop_seconds", "replay_one_file_seconds",
+                                              "bench_seconds")}, indent=1))
     for n in notes:
         log(f"NOTE: {n}")
     return 0

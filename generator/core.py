@@ -18,6 +18,7 @@ from . import kpis as kpimod
 from .contract_model import Sizing, build_contract, contract_yaml, version_in_force
 from .fx import REPORTING_CURRENCY, FxTable
 from .interactions import MonthRows, frame, generate_month
+from . import evidence_truth
 from .evidence_run import EVIDENCE_SOURCE, VendorEvidence
 from .invoices import (EVIDENCE_CATEGORIES, FINDINGS, Bill, Invoice, Observed, audit, bill_fees, clean_invoice, credit_due,
                        evaluate_defects, inject_defects, invoice_csv, invoice_rows, pilot_invoice)
@@ -291,7 +292,7 @@ def generate(out_dir: Path, outsourcers: int = 3, months: int = 3, seed: int = 4
     if evidence:  # keys only in evidence mode: the default manifest stays byte-identical
         truth["generator"]["evidence"] = True
         for k in ("worked_time", "workforce", "self_service", "quality", "billed_vs_worked", "evidence_checks",
-                  "evidence_quirks"):
+                  "evidence_quirks", "scorecard"):
             truth[k] = []
         for k in ("agent_time", "self_service", "qa_evaluations"):
             truth["counts"][k] = {}
@@ -329,6 +330,10 @@ def generate(out_dir: Path, outsourcers: int = 3, months: int = 3, seed: int = 4
     for p in outs:
         _vendor_invoices(p, contracts[p.vendor_id], data[p.vendor_id], mlist, plan, counters, revision_at, seed, fx,
                          landing, out_dir, truth)
+
+    if evidence:  # the scorecard's evidence columns, from the truth rows above
+        truth["scorecard"] = evidence_truth.scorecard(truth["worked_time"], truth["self_service"],
+                                                      truth["billed_vs_worked"])
 
     for p in vendors:
         vd = data[p.vendor_id]
@@ -486,7 +491,8 @@ def _billed_vs_worked(p: VendorProfile, contract: dict, rows: list[dict], vd: di
             amount = next((findings[(r["invoice_id"], r["line_id"])] for r in members
                            if (r["invoice_id"], r["line_id"]) in findings), None)
             row = {"vendor_id": p.vendor_id, "period_month": m.key, "category": cat, "channel": pl_.get("channel"),
-                   "unit": pl_.get("unit"), "billed_quantity": str(billed), "evidenced_quantity": str(evq),
+                   "unit": pl_.get("unit"), "billed_quantity": str(billed), "billed_lines": len(members),
+                   "evidenced_quantity": str(evq),
                    "evidence": EVIDENCE_SOURCE[cat], "variance_quantity": str(var),
                    "variance_pct": str(var / evq) if evq else None, "contract_rate": str(pl_["rate"]),
                    "tolerance_pct": str(qtol), "finding": amount is not None,

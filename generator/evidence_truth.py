@@ -240,3 +240,35 @@ def evidence_sla(p, version: dict, month: Month, evals: list[dict], ss_rows: lis
             "at_target": val is not None and val == target,
         })
     return out
+
+
+def scorecard(worked: list[dict], ss_rows: list[dict], billed: list[dict]) -> list[dict]:
+    """The evidence columns of marts.vendor_scorecard per vendor x month (domain.md "Worked time"):
+    delivered FTE = paid hours / fte_hours_per_month; billed FTE = the quantity of the fte_months lines billed
+    (latest revisions, duplicates left out; null when none was billed); shrinkage = 1 - productive / paid;
+    occupancy = handle time / productive time; containment = contained / sessions over every self-service
+    channel. Null where the month has no such evidence (no agent time, no session, no FTE line)."""
+    sessions: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for r in ss_rows:
+        s = sessions[(r["vendor_id"], r["period_month"])]
+        s[0] += r["sessions"]
+        s[1] += r["contained"]
+    fte: dict[tuple[str, str], Decimal] = {}
+    for r in billed:
+        if r["category"] == "fte_months" and r["billed_lines"] > 0:
+            key = (r["vendor_id"], r["period_month"])
+            fte[key] = fte.get(key, D(0)) + D(r["billed_quantity"])
+    rows = []
+    for w in worked:
+        key = (w["vendor_id"], w["period_month"])
+        paid, productive = w["paid_seconds"], w["productive_seconds"]
+        n_sessions, contained = sessions.get(key, (0, 0))
+        rows.append({
+            "vendor_id": w["vendor_id"], "period_month": w["period_month"],
+            "delivered_fte": None if paid == 0 else str(D(paid) / D(3600 * w["fte_hours_per_month"])),
+            "billed_fte": _s(fte.get(key)),
+            "shrinkage": _s(None if paid == 0 else 1 - D(productive) / D(paid)),
+            "occupancy": _s(ratio(w["handle_seconds"], productive)),
+            "containment_rate": _s(ratio(contained, n_sessions)),
+        })
+    return rows

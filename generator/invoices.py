@@ -423,7 +423,8 @@ def inject_defects(bill: Bill, version: dict[str, Any], kinds: list[str], counte
                                    f"in the interactions"))
         elif kind == "rate_variance":
             for grp in _rotate(["voice", "chat", "fixed", "voice", "training"], k):
-                if grp in g and grp not in used:
+                # a group billed at quantity 0 (no training worked, with evidence) has no price to get wrong
+                if grp in g and grp not in used and g[grp][0].quantity > 0:
                     break
             else:
                 continue
@@ -459,7 +460,9 @@ def inject_defects(bill: Bill, version: dict[str, Any], kinds: list[str], counte
             out.append((kind, ln, f"amount {ln.amount} but {ln.quantity} x {ln.unit_price} = {correct}"))
         elif kind == "duplicate_line":
             for grp in _rotate(["chat", "training", "email", "fixed"], k):
-                if grp in g and grp not in used and len(g[grp]) == 1:
+                # the copy's amount is the finding: a line within the tolerance (0 training hours billed
+                # because none were worked, with evidence) would be a duplicate nobody may report
+                if grp in g and grp not in used and len(g[grp]) == 1 and g[grp][0].amount > tolerance:
                     break
             else:
                 continue

@@ -11,34 +11,40 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from ingestion.landing import LandedFile, scan, scan_landing
+from ingestion.landing import Landed, LandedFile, remote_landed_file, scan, scan_landing
 from ingestion.loader import (SETTLED, IngestResult, PreparedFile, Validate, already_processed, ingest_file,
                               one_line, prepare_file, sync_contracts)
 from ingestion.settings import Settings
+from ingestion.storage import is_remote
 from ingestion.warehouse import connect
 
 
-def pending_files(settings: Settings) -> list[LandedFile]:
+def pending_files(settings: Settings) -> list[Landed]:
     """Landed files whose bytes the manifest has not seen, in arrival order."""
     files = scan_landing(settings.landing, settings.settle_seconds)
     with connect(settings.warehouse) as con:
         return [f for f in files if _sha_or_none(f) is None or already_processed(con, f.sha256) is None]
 
 
-def _sha_or_none(landed: LandedFile) -> str | None:
+def _sha_or_none(landed: Landed) -> str | None:
     """The file's sha256, or None when it cannot be read (it is pending: the run reports it as failed)."""
     try:
         return landed.sha256
     except OSError:
         return None
+    finally:
+        landed.release()  # only the checksum is needed here (a remote file's local copy goes)
 
 
-def landed_file(settings: Settings, path: str | Path) -> LandedFile:
+def landed_file(settings: Settings, path: str | Path) -> Landed:
     """A path inside the landing zone as a LandedFile (refuses paths outside it).
 
     The quarantined copy of a file (<quarantine>/<vendor>/<feed>/<name>) is
-    accepted too and stands for the landed file it was copied from.
+    accepted too and stands for the landed file it was copied from. With an
+    s3:// landing zone, `path` is the object's URL (or its quarantined copy).
     """
+    if is_remote(settings.landing):
+        return remote_landed_file(settings.landing, path, settings.quarantine_dir)
     root = settings.landing.resolve()
     resolved = Path(path).resolve()
     quarantine = settings.quarantine_dir.resolve()
@@ -56,7 +62,7 @@ def landed_file(settings: Settings, path: str | Path) -> LandedFile:
     return LandedFile(path=resolved, landing_root=root)
 
 
-def replay_command(settings: Settings, path: Path) -> str:
+def replay_command(settings: Settings, path: str | Path) -> str:
     """The whole `bpo replay` command for a landed file: what a quarantine reason tells a person to run."""
     parts = ["bpo", "replay", str(path), "--landing", str(settings.landing), "--contracts", str(settings.contracts),
              "--warehouse", str(settings.warehouse)]
@@ -66,7 +72,8 @@ def replay_command(settings: Settings, path: Path) -> str:
 
 
 def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] | None = None,
-           *, replay: bool = False) -> list[IngestResult]:
+           *, replay: bool = False, progress: Callable[[int, int, LandedFile | None], None] | None = None,
+           ) -> list[IngestResult]:
     """Sync contracts, then load or quarantine each file (all pending ones when paths is None).
 
     Files are processed one at a time, each in its own transaction, in
@@ -80,14 +87,17 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
     impossible; a failed file is not recorded and the next run tries it again).
     Only what concerns the whole batch raises (the warehouse locked or
     unreadable, an invalid contract).
+
+    progress(i, n, file) is called before the i-th of the n files is taken, and
+    progress(n, n, None) after the last (not at all when there is no file).
     """
     landing_scan = scan(settings.landing, settings.settle_seconds) if paths is None else None
     files = landing_scan.complete if landing_scan else [landed_file(settings, p) for p in paths]
     if paths is not None:
-        files.sort(key=lambda f: (f.path.lstat().st_mtime, str(f.path)))
+        files.sort(key=lambda f: f.arrival)
     # files still being written are not read: reported as pending, taken by a later run
     results: list[IngestResult] = [
-        IngestResult(file=str(w.landed.path), vendor_id=w.landed.vendor_id, feed=w.landed.feed, sha256="",
+        IngestResult(file=w.landed.source, vendor_id=w.landed.vendor_id, feed=w.landed.feed, sha256="",
                      status="pending", reason=w.reason) for w in (landing_scan.waiting if landing_scan else [])]
     with connect(settings.warehouse) as con:
         contracts = sync_contracts(con, settings.contracts)
@@ -96,6 +106,8 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
                                                  salt=settings.pii_salt.get_secret_value()))
         with ahead:
             for i, f in enumerate(files):
+                if progress is not None:
+                    progress(i, len(files), f)
                 try:
                     prepared = ahead.take(i)
                 except Exception as exc:  # noqa: BLE001 - e.g. out of memory: this file fails, the batch goes on
@@ -104,20 +116,23 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
                 try:
                     results.append(ingest_file(con, f, contracts, settings.quarantine_dir, validate, replay=replay,
                                                mappings_dir=settings.mappings_dir, prepared=prepared,
-                                               replay_hint=replay_command(settings, f.path)))
+                                               replay_hint=replay_command(settings, f.source)))
                 except Exception as exc:  # noqa: BLE001 - the last guard: this file fails, the batch goes on
                     results.append(_failed_result(f, exc))
                 del prepared  # this file's frames go before the one after next is prepared
+                f.release()  # and a remote file's local copy
                 _return_freed_memory()
+    if progress is not None and files:
+        progress(len(files), len(files), None)
     return results
 
 
-def _failed_result(landed: LandedFile, exc: Exception) -> IngestResult:
+def _failed_result(landed: Landed, exc: Exception) -> IngestResult:
     try:
         sha = landed.sha256
     except OSError:
         sha = ""
-    return IngestResult(file=str(landed.path), vendor_id=landed.vendor_id, feed=landed.feed, sha256=sha,
+    return IngestResult(file=landed.source, vendor_id=landed.vendor_id, feed=landed.feed, sha256=sha,
                         status="failed", reason=f"processing failed ({one_line(exc)}); nothing was recorded, "
                                                 "the next run tries it again")
 
@@ -161,8 +176,8 @@ class _Prefetch:
     preparation overlaps the (mostly single-threaded) GX validation.
     """
 
-    def __init__(self, files: list[LandedFile], known_shas: set[str],
-                 prepare: Callable[[LandedFile], PreparedFile]):
+    def __init__(self, files: list[Landed], known_shas: set[str],
+                 prepare: Callable[[Landed], PreparedFile]):
         self._files = files
         self._skip = set(known_shas)  # touched by the worker thread only, once started
         self._prepare = prepare
@@ -189,7 +204,7 @@ class _Prefetch:
         if i < len(self._files):
             self._pending[i] = self._pool.submit(self._prepare_unless_duplicate, self._files[i])
 
-    def _prepare_unless_duplicate(self, landed: LandedFile) -> PreparedFile | None:
+    def _prepare_unless_duplicate(self, landed: Landed) -> PreparedFile | None:
         try:
             sha = landed.sha256  # cached on the LandedFile: ingest_file does not read the file again
         except OSError:
@@ -200,7 +215,7 @@ class _Prefetch:
         return self._prepare(landed)
 
 
-def file_statuses(warehouse: Path, landing: Path | None = None) -> list[dict]:
+def file_statuses(warehouse: Path, landing: Path | str | None = None) -> list[dict]:
     """What `bpo status` shows: every file the manifest knows (its latest outcome) and, given the
     landing zone, every landed file not processed yet, each with a reason a person can act on.
 
@@ -235,16 +250,16 @@ def file_statuses(warehouse: Path, landing: Path | None = None) -> list[dict]:
     by_sha = {e["sha256"]: e for e in out}
     known_paths = {(e["file"], e["sha256"]) for es in history.values() for e in es}
     landing_scan = scan(landing)
-    waiting = {w.landed.path: w.reason for w in landing_scan.waiting}
+    waiting = {w.landed.source: w.reason for w in landing_scan.waiting}
     for f in [*landing_scan.complete, *(w.landed for w in landing_scan.waiting)]:
         sha = _sha_or_none(f)
-        entry = {"file": str(f.path), "name": f.path.name, "sha256": sha or "", "vendor_id": f.vendor_id,
+        entry = {"file": f.source, "name": f.name, "sha256": sha or "", "vendor_id": f.vendor_id,
                  "feed": f.feed, "rows": None, "warnings": None, "processed_at": None}
         if sha is None:
             out.append({**entry, "status": "pending", "reason": "cannot be read (check its permissions): "
                                                                "each run reports it as failed until it can be"})
             continue
-        if (str(f.path), sha) in known_paths:
+        if (f.source, sha) in known_paths:
             continue
         seen = by_sha.get(sha)
         if seen is not None:
@@ -253,7 +268,7 @@ def file_statuses(warehouse: Path, landing: Path | None = None) -> list[dict]:
         else:
             problem = f.layout_problem()
             entry.update(status="pending", reason=(
-                waiting[f.path] if f.path in waiting else f"will be quarantined: {problem}" if problem
+                waiting[f.source] if f.source in waiting else f"will be quarantined: {problem}" if problem
                 else "new file: loaded or quarantined at the next run (sensor or `bpo run`)"))
         out.append(entry)
     return out

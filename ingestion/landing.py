@@ -16,6 +16,11 @@ A file is taken only once it is complete (docs/interfaces.md, "Landing zone"):
 The bytes loaded are the bytes hashed: `LandedFile.changed_since_hashed` tells
 whether the file changed after its checksum was taken (the loader then leaves
 it pending instead of loading a mix).
+
+The landing zone may also be an object-store prefix, ``s3://bucket/prefix``
+(ingestion/storage.py): the same layout and rules, an object's LastModified
+standing for the mtime. `RemoteLandedFile` has `LandedFile`'s interface
+(`source`, `name`, `local_path`, `arrival`, `fingerprint`, `sha256`, ...).
 """
 
 from __future__ import annotations
@@ -28,9 +33,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath
 
 from ingestion.feeds import FEEDS, SHARED_VENDOR, VENDOR_ID_PATTERN
+from ingestion.storage import ObjectInfo, S3Landing, is_remote, spool_file
 
 _CHUNK = 1 << 20
 IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial")  # a producer writes these, then renames
@@ -53,18 +59,19 @@ def unsafe_name_problem(name: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class LandedFile:
-    path: Path  # absolute
-    landing_root: Path
+class _Landed:
+    """What a landed file is, wherever it landed: its place in <vendor_id>/<feed>/<file> and its checks."""
 
-    @property
-    def relative(self) -> Path:
-        return self.path.relative_to(self.landing_root)
+    relative: PurePath
+    escaping_link: str | None
 
     @property
     def parts(self) -> tuple[str, ...]:
         return self.relative.parts
+
+    @property
+    def name(self) -> str:
+        return self.relative.name
 
     @property
     def vendor_id(self) -> str | None:
@@ -73,6 +80,64 @@ class LandedFile:
     @property
     def feed(self) -> str | None:
         return self.parts[1] if len(self.parts) == 3 else None
+
+    def release(self) -> None:
+        """Drop what was kept to read the file (a remote file's local copy); its checksum stays known."""
+
+    def layout_problem(self) -> str | None:
+        """Why this path is not <vendor_id>/<feed>/<file>, or None when it is."""
+        if self.escaping_link is not None:
+            return (f"{self.relative} leads through a symbolic link to {self.escaping_link}, outside the landing zone "
+                    "(a path-traversal attempt?): it was not read; land the file itself")
+        unsafe = unsafe_name_problem(self.name)
+        if unsafe:
+            return unsafe
+        if len(self.parts) != 3:
+            return (f"{self.relative} is not in a <vendor_id>/<feed>/ folder "
+                    "(expected <landing>/<vendor_id>/<feed>/<file>)")
+        vendor, feed, _ = self.parts
+        if vendor != SHARED_VENDOR and not VENDOR_ID_PATTERN.match(vendor):
+            return (f"vendor folder {vendor!r} is not a valid vendor_id "
+                    "(lowercase letters, digits and _ only, as in the contract's vendor_id)")
+        if feed not in FEEDS:
+            return f"unknown feed folder {feed!r}; expected one of {', '.join(FEEDS)}"
+        if (feed == "fx_rates") != (vendor == SHARED_VENDOR):
+            return ("fx_rates files belong under the pseudo-vendor folder _shared/fx_rates/"
+                    if feed == "fx_rates" else f"only fx_rates files may land under {SHARED_VENDOR}/")
+        return None
+
+
+@dataclass(frozen=True)
+class LandedFile(_Landed):
+    """A file in a local landing folder."""
+
+    path: Path  # absolute
+    landing_root: Path
+
+    @property
+    def relative(self) -> Path:
+        return self.path.relative_to(self.landing_root)
+
+    @property
+    def source(self) -> str:
+        """Where the file landed, as the manifest, results and messages name it."""
+        return str(self.path)
+
+    @property
+    def local_path(self) -> Path:
+        """The local file holding the bytes that were hashed (for a local file: itself)."""
+        return self.path
+
+    @property
+    def arrival(self) -> tuple[float, str]:
+        """Arrival order: mtime, then path."""
+        return self.path.lstat().st_mtime, str(self.path)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the file may have changed (the sensor hashes a file once per fingerprint)."""
+        st = self.path.lstat()  # a link out of the landing zone is never followed
+        return f"{self.relative}|{st.st_size}|{st.st_mtime_ns}"
 
     @cached_property
     def escaping_link(self) -> str | None:
@@ -125,26 +190,64 @@ class LandedFile:
     def mtime(self) -> datetime:
         return datetime.fromtimestamp(self.path.lstat().st_mtime, tz=timezone.utc)
 
-    def layout_problem(self) -> str | None:
-        """Why this path is not <vendor_id>/<feed>/<file>, or None when it is."""
-        if self.escaping_link is not None:
-            return (f"{self.relative} leads through a symbolic link to {self.escaping_link}, outside the landing zone "
-                    "(a path-traversal attempt?): it was not read; land the file itself")
-        unsafe = unsafe_name_problem(self.path.name)
-        if unsafe:
-            return unsafe
-        if len(self.parts) != 3:
-            return (f"{self.relative} is not in a <vendor_id>/<feed>/ folder "
-                    "(expected <landing>/<vendor_id>/<feed>/<file>)")
-        vendor, feed, _ = self.parts
-        if vendor != SHARED_VENDOR and not VENDOR_ID_PATTERN.match(vendor):
-            return (f"vendor folder {vendor!r} is not a valid vendor_id "
-                    "(lowercase letters, digits and _ only, as in the contract's vendor_id)")
-        if feed not in FEEDS:
-            return f"unknown feed folder {feed!r}; expected one of {', '.join(FEEDS)}"
-        if (feed == "fx_rates") != (vendor == SHARED_VENDOR):
-            return ("fx_rates files belong under the pseudo-vendor folder _shared/fx_rates/"
-                    if feed == "fx_rates" else f"only fx_rates files may land under {SHARED_VENDOR}/")
+
+@dataclass(frozen=True)
+class RemoteLandedFile(_Landed):
+    """An object in an object-store landing zone (ingestion/storage.py). Its bytes are copied once into
+    a local spool file, hashed as they are copied; the pipeline reads that copy (`local_path`)."""
+
+    store: S3Landing
+    obj: ObjectInfo  # the listing entry the settle rule judged
+
+    escaping_link = None  # object stores have no links
+
+    @property
+    def relative(self) -> PurePosixPath:
+        return PurePosixPath(self.obj.relative)
+
+    @property
+    def source(self) -> str:
+        return self.store.url_of(self.obj.relative)
+
+    @property
+    def arrival(self) -> tuple[float, str]:
+        return self.obj.modified, self.source
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.obj.relative}|{self.obj.size}|{self.obj.etag}"
+
+    @property
+    def mtime(self) -> datetime:
+        return datetime.fromtimestamp(self.obj.modified, tz=timezone.utc)
+
+    @cached_property
+    def _copied(self) -> tuple[Path, str, str]:
+        """(local copy, sha256 of its bytes, the ETag of the version copied)."""
+        target = spool_file(self, self.name)
+        sha, etag = self.store.copy(self.obj.relative, target)
+        return target, sha, etag
+
+    @property
+    def sha256(self) -> str:
+        return self._copied[1]
+
+    @property
+    def local_path(self) -> Path:
+        path = self._copied[0]
+        if not path.exists():
+            raise OSError(f"the local copy of {self.source} was released")
+        return path
+
+    def release(self) -> None:
+        if "_copied" in self.__dict__:
+            self._copied[0].unlink(missing_ok=True)
+
+    def changed_since_hashed(self) -> str | None:
+        """The copy is what was hashed and read; but when it is not the version the listing judged
+        complete, that version was written after the listing: it may still be growing."""
+        if self._copied[2] != self.obj.etag:
+            return "it was overwritten after it was listed (still being written?)"
         return None
 
 
@@ -152,17 +255,21 @@ def _identity(st: os.stat_result) -> tuple[int, ...]:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
+Landed = LandedFile | RemoteLandedFile
+Landing = Path | str  # a local folder, or s3://bucket/prefix (ingestion.storage.landing_location)
+
+
 @dataclass(frozen=True)
 class WaitingFile:
     """A landed file that is not complete yet: left pending, looked at again by the next run."""
 
-    landed: LandedFile
+    landed: Landed
     reason: str  # one line: why it waits and when it will be taken
 
 
 @dataclass(frozen=True)
 class LandingScan:
-    complete: list[LandedFile]  # to be processed, in arrival order (mtime, then path)
+    complete: list[Landed]  # to be processed, in arrival order (mtime, then path)
     waiting: list[WaitingFile]  # still being written (by the settle rule), in arrival order
 
 
@@ -178,39 +285,53 @@ def not_complete_reason(path: Path, settle_seconds: float, now: float | None = N
     st = path.stat()
     marker = path.with_name(path.name + DONE_SUFFIX)
     try:
-        if marker.stat().st_mtime_ns >= st.st_mtime_ns:
-            return None  # the producer marked it complete (after its last write)
+        marked = marker.stat().st_mtime_ns >= st.st_mtime_ns
     except OSError:
-        pass
-    age = (time.time() if now is None else now) - st.st_mtime
+        marked = False
+    return _settle_reason(st.st_mtime, marked, marker.name, settle_seconds, now)
+
+
+def _settle_reason(modified: float, marked: bool, marker_name: str, settle_seconds: float,
+                   now: float | None) -> str | None:
+    """The settle rule on one modification time: None when complete, else why it waits."""
+    if marked:
+        return None  # the producer marked it complete (after its last write)
+    age = (time.time() if now is None else now) - modified
     if abs(age) >= settle_seconds:
         return None
     when = f"modified {age:.0f} s ago" if age >= 0 else f"its modification time is {-age:.0f} s ahead of this clock"
     return (f"still being written ({when}): taken once unchanged for {settle_seconds:g} s "
-            f"(BPO_SETTLE_SECONDS), or at once when {marker.name} is written beside it")
+            f"(BPO_SETTLE_SECONDS), or at once when {marker_name} is written beside it")
 
 
-def scan(landing_root: Path, settle_seconds: float | None = None, *, now: float | None = None) -> LandingScan:
+def _skipped(relative: PurePath) -> bool:
+    """Hidden files, in-progress names and .done markers are not data files."""
+    return (any(part.startswith(".") for part in relative.parts)
+            or relative.name.endswith((*IN_PROGRESS_SUFFIXES, DONE_SUFFIX)))
+
+
+def scan(landing_root: Landing, settle_seconds: float | None = None, *, now: float | None = None) -> LandingScan:
     """Every file in the landing zone, split into complete ones and ones still being written.
 
     Hidden files, in-progress names (``*.tmp``, ``*.part``, ``*.partial``) and
     ``.done`` markers are not data files and are skipped. A symbolic link that
     points outside the landing zone is listed as complete (so that it is
     quarantined with a reason) but never read. `settle_seconds`: None = the
-    configured BPO_SETTLE_SECONDS.
+    configured BPO_SETTLE_SECONDS. `landing_root` may be ``s3://bucket/prefix``
+    (the objects' LastModified stand for mtimes; ingestion/storage.py).
     """
     settle = configured_settle_seconds() if settle_seconds is None else settle_seconds
     now = time.time() if now is None else now
+    if is_remote(landing_root):
+        return _scan_remote(S3Landing(landing_root), settle, now)
     root = landing_root.resolve()
-    complete: list[LandedFile] = []
+    complete: list[Landed] = []
     waiting: list[WaitingFile] = []
     if not root.is_dir():
         return LandingScan(complete, waiting)
     for path in root.rglob("*"):
         rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.name.endswith((*IN_PROGRESS_SUFFIXES, DONE_SUFFIX)):
+        if _skipped(rel):
             continue
         landed = LandedFile(path=root / rel, landing_root=root)
         if (path.is_symlink() or path.is_file()) and landed.escaping_link is not None:
@@ -226,15 +347,56 @@ def scan(landing_root: Path, settle_seconds: float | None = None, *, now: float 
             complete.append(landed)
         else:
             waiting.append(WaitingFile(landed, reason))
-    complete.sort(key=_arrival)
-    waiting.sort(key=lambda w: _arrival(w.landed))
+    return _in_arrival_order(complete, waiting)
+
+
+def _scan_remote(store: S3Landing, settle: float, now: float) -> LandingScan:
+    """`scan` of an object-store prefix: one listing (paged), no object read."""
+    objects = store.list()
+    modified = {o.relative: o.modified for o in objects}
+    complete: list[Landed] = []
+    waiting: list[WaitingFile] = []
+    for obj in objects:
+        if _skipped(PurePosixPath(obj.relative)):
+            continue
+        landed = RemoteLandedFile(store=store, obj=obj)
+        marker = obj.relative + DONE_SUFFIX
+        reason = _settle_reason(obj.modified, modified.get(marker, float("-inf")) >= obj.modified,
+                                PurePosixPath(marker).name, settle, now)
+        if reason is None:
+            complete.append(landed)
+        else:
+            waiting.append(WaitingFile(landed, reason))
+    return _in_arrival_order(complete, waiting)
+
+
+def _in_arrival_order(complete: list[Landed], waiting: list[WaitingFile]) -> LandingScan:
+    complete.sort(key=lambda f: f.arrival)
+    waiting.sort(key=lambda w: w.landed.arrival)
     return LandingScan(complete, waiting)
 
 
-def _arrival(f: LandedFile) -> tuple[float, str]:
-    return f.path.lstat().st_mtime, str(f.path)
-
-
-def scan_landing(landing_root: Path, settle_seconds: float | None = None) -> list[LandedFile]:
+def scan_landing(landing_root: Landing, settle_seconds: float | None = None) -> list[Landed]:
     """The complete files of the landing zone, in arrival order (mtime, then path); see `scan`."""
     return scan(landing_root, settle_seconds).complete
+
+
+def remote_landed_file(landing_root: str, source: str | Path, quarantine_dir: Path | None = None) -> Landed:
+    """A file of an object-store landing zone by where it landed (a path, or an s3:// URL), or by its quarantined
+    copy (<quarantine>/<vendor>/<feed>/<name>), which stands for the landed file. Refuses anything else
+    (ValueError); ingestion.batch.landed_file does the same for a local landing folder."""
+    store = S3Landing(landing_root)
+    text = str(source)
+    if is_remote(text):
+        relative = store.relative_of(text)
+    else:
+        copy, quarantine = Path(source).resolve(), quarantine_dir.resolve() if quarantine_dir else None
+        relative = (copy.relative_to(quarantine).as_posix()
+                    if quarantine is not None and quarantine in copy.parents else None)
+    if relative is None:
+        raise ValueError(f"{source} is not inside the landing zone {store.url} (files are replayed from where they "
+                         "landed, or from their quarantined copy)")
+    try:
+        return RemoteLandedFile(store=store, obj=store.stat(relative))
+    except FileNotFoundError:
+        raise ValueError(f"{store.url_of(relative)} is not a file in the landing zone {store.url}") from None

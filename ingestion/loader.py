@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from ingestion.admission import ready_to_load
 from ingestion.contracts import Contract, contract_rows
+from ingestion.disputes import load_register, register_rows
 from ingestion.feeds import FEEDS, Feed, stored_columns
 from ingestion.landing import LandedFile
 from ingestion.mappings import read_landed
@@ -59,13 +60,16 @@ class IngestResult:
 
 
 def sync_contracts(con: duckdb.DuckDBPyConnection, contracts_dir: Path) -> dict[str, Contract]:
-    """Validate every contract file and replace raw.contract* with them, in one transaction.
+    """Validate every contract file (and the dispute register) and replace raw.contract* and raw.disputes with
+    them, in one transaction.
 
     Refused (nothing replaced) when the folder is empty or lacks the contract of a vendor with loaded data.
     """
     contracts = load_run_contracts(contracts_dir)
     require_contracts_for_loaded_vendors(con, contracts, contracts_dir)
     rows = contract_rows(contracts, contracts_dir)
+    # the dispute register beside the contracts (optional) is replaced with them, in their transaction
+    rows["disputes"] = register_rows(contracts_dir, load_register(contracts_dir, set(contracts)))
     con.begin()
     try:
         for table, table_rows in rows.items():
@@ -123,7 +127,7 @@ def prepare_file(landed: LandedFile, contracts: dict[str, Contract], *,
     try:
         feed, vendor_tz = _check_layout_and_contract(landed, contracts)
         # A vendor with a mapping file (<mappings>/<vendor>/<feed>.yaml) sends its own format: map it first.
-        source = read_landed(landed.path, feed.name, vendor_id=landed.vendor_id, timezone=vendor_tz,
+        source = read_landed(landed.local_path, feed.name, vendor_id=landed.vendor_id, timezone=vendor_tz,
                              mappings_dir=mappings_dir, read_canonical=read_raw)
         prepared.mapping_version = source.mapping_version
         normalised = normalise(source.frame, feed, vendor_id=landed.vendor_id, timezone=source.timezone,
@@ -186,7 +190,7 @@ def ingest_file(
     `prepared`: the file already prepared (`prepare_file`), e.g. in the background; None = prepare it here.
     `replay_hint`: the whole `bpo replay ...` command for this file, printed in the quarantine reason.
     """
-    result = IngestResult(file=str(landed.path), vendor_id=landed.vendor_id, feed=landed.feed, sha256="",
+    result = IngestResult(file=landed.source, vendor_id=landed.vendor_id, feed=landed.feed, sha256="",
                           status="loaded")
     try:
         sha = landed.sha256
@@ -384,7 +388,7 @@ def _write_manifest(con: duckdb.DuckDBPyConnection, landed: LandedFile, load_id:
     con.execute(
         "insert into raw.load_manifest (load_id, file_path, file_name, sha256, vendor_id, feed, rows, status,"
         " reason, warnings, file_mtime, processed_at, mapping_version) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [load_id, str(landed.path), landed.path.name, landed.sha256, landed.vendor_id, landed.feed, rows, status,
+        [load_id, landed.source, landed.name, landed.sha256, landed.vendor_id, landed.feed, rows, status,
          reason, "; ".join(warnings) or None, landed.mtime, now, mapping_version],
     )
 
@@ -408,16 +412,16 @@ def _copy_and_record(con: duckdb.DuckDBPyConnection, landed: LandedFile, result:
                      rejected: FileRejected, quarantine_dir: Path, replay_hint: str | None) -> IngestResult:
     target_dir = quarantine_dir / Path(*landed.parts[:-1]) if len(landed.parts) > 1 else quarantine_dir
     target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / landed.path.name
+    target = target_dir / landed.name
     if landed.escaping_link is not None:
         pass  # a link out of the landing zone: never read or copied, only the reason is written
-    else:
-        if target.exists() and target.read_bytes() != landed.path.read_bytes():
-            target = target_dir / f"{landed.sha256[:12]}_{landed.path.name}"
-        shutil.copy2(landed.path, target)
+    else:  # local_path: the bytes hashed (for an s3:// landing zone, the local copy that was read)
+        if target.exists() and target.read_bytes() != landed.local_path.read_bytes():
+            target = target_dir / f"{landed.sha256[:12]}_{landed.name}"
+        shutil.copy2(landed.local_path, target)
     now = datetime.now(timezone.utc)
     reason_text = "\n".join([
-        f"File:      {landed.path}",
+        f"File:      {landed.source}",
         f"sha256:    {landed.sha256}",
         f"Vendor:    {landed.vendor_id}",
         f"Feed:      {landed.feed}",
@@ -429,7 +433,7 @@ def _copy_and_record(con: duckdb.DuckDBPyConnection, landed: LandedFile, result:
         "",
         "Nothing from this file was loaded. Fix the file (or the contract) and land the corrected file",
         "under a new name, or, after correcting a contract or a mapping, run:",
-        f"  {replay_hint or f'bpo replay {landed.path}'}",
+        f"  {replay_hint or f'bpo replay {landed.source}'}",
     ])
     (target_dir / f"{target.name}.reason.txt").write_text(reason_text + "\n", encoding="utf-8")
     load_id = uuid.uuid4().hex

@@ -2,7 +2,8 @@
 
 A run that would publish wrong money, or silently do nothing, is refused here
 with one line naming what to fix (`ConfigurationError`): a landing or
-contracts folder that is missing or unreadable, a warehouse path that is a
+contracts folder that is missing or unreadable (an s3:// landing zone whose
+bucket is missing or refuses access), a warehouse path that is a
 folder, not a DuckDB file, or the published copy for BI, an empty contracts
 folder, and a contracts folder that lacks the contract of a vendor whose data
 is already loaded (its SLA rows would vanish and every invoice line would
@@ -39,12 +40,19 @@ def check_folder(path: Path, what: str, option: str) -> None:
         raise ConfigurationError(f"{what} {path} cannot be read (permission denied)") from None
 
 
-def check_landing(landing: Path) -> None:
+def check_landing(landing: Path | str) -> None:
     """The landing root and every vendor and feed folder in it can be listed.
 
     A folder that cannot be listed would otherwise be skipped without a word,
-    and its files would never load.
+    and its files would never load. An ``s3://bucket/prefix`` landing zone: the
+    bucket exists and the prefix can be listed with the AWS credentials in force
+    (one line naming what to check otherwise: ingestion/storage.py).
     """
+    from ingestion.storage import S3Landing, is_remote
+
+    if is_remote(landing):
+        S3Landing(landing).check()
+        return
     check_folder(landing, "landing folder", "--landing / BPO_LANDING")
     for vendor in _subfolders(landing):
         for feed in _subfolders(vendor):

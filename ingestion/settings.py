@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The built-in PII salt exists only so the demo runs: it is public, so `bpo run` warns when it is used.
@@ -31,7 +31,8 @@ def allocator_environment(environ: dict[str, str]) -> dict[str, str]:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BPO_", extra="ignore")
 
-    landing: Path = Field(default=Path("landing"), description="landing zone root")
+    landing: Path | str = Field(default=Path("landing"), description=(
+        "landing zone root: a folder, or s3://bucket/prefix (credentials and endpoint from the AWS environment)"))
     contracts: Path = Field(default=Path("contracts"), description="folder of <vendor_id>.yaml contracts")
     warehouse: Path = Field(default=Path("warehouse/warehouse.duckdb"), description="DuckDB warehouse file")
     quarantine: Path | None = Field(default=None, description="default: <warehouse folder>/quarantine")
@@ -53,6 +54,13 @@ class Settings(BaseSettings):
     ingest_memory_limit: str = Field(default="256MB", description="DuckDB memory_limit while loading files")
     duckdb_memory_limit: str = Field(default="1500MB", description="DuckDB memory_limit of a dbt build")
     log_level: str = Field(default="WARNING", description="Dagster's console log level for `bpo run`")
+
+    @field_validator("landing", mode="before")
+    @classmethod
+    def _landing_location(cls, value):
+        from ingestion.storage import landing_location
+
+        return landing_location(value)
 
     @classmethod
     def from_env(cls, **values) -> Settings:
@@ -84,7 +92,7 @@ class Settings(BaseSettings):
     def resolved(self) -> Settings:
         """Absolute paths, so that dbt (run from its own folder) sees the same files."""
         return self.model_copy(update={
-            "landing": self.landing.resolve(),
+            "landing": self.landing if isinstance(self.landing, str) else self.landing.resolve(),
             "contracts": self.contracts.resolve(),
             "warehouse": self.warehouse.resolve(),
             "quarantine": self.quarantine_dir.resolve(),

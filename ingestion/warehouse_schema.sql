@@ -234,3 +234,23 @@ CREATE TABLE IF NOT EXISTS raw.contract_sla (
     evaluator_side         VARCHAR           -- QA metrics: vendor | client; null = both
 );
 ALTER TABLE raw.contract_sla ADD COLUMN IF NOT EXISTS evaluator_side VARCHAR;
+
+-- The dispute register (<contracts>/disputes.csv, optional; ingestion/disputes.py): replaced whole with
+-- the contracts, in their transaction. One row per finding sent to (or to be sent to) a vendor.
+CREATE TABLE IF NOT EXISTS raw.disputes (
+    register_line     INTEGER NOT NULL,       -- the row's line in the file
+    vendor_id         VARCHAR NOT NULL,
+    invoice_id        VARCHAR NOT NULL,
+    line_id           VARCHAR NOT NULL,
+    finding           VARCHAR NOT NULL,       -- with the three above: the key of marts.unforeseen_costs
+    status            VARCHAR NOT NULL,       -- open | sent | accepted | rejected | recovered
+    sent_on           DATE,
+    resolved_on       DATE,
+    amount_disputed   DECIMAL(18,4),          -- null = the finding's amount_at_risk
+    amount_accepted   DECIMAL(18,4),
+    amount_recovered  DECIMAL(18,4),
+    reference         VARCHAR,
+    note              VARCHAR,
+    source_file       VARCHAR NOT NULL,
+    sha256            VARCHAR NOT NULL
+);

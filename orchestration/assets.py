@@ -7,6 +7,9 @@ module attributes build them on first use too).
 """
 
 import functools
+import hashlib
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,11 +23,13 @@ from ingestion.warehouse import connect, wait_for_lock
 from compat.dagster_dbt_inprocess import WarehouseDbtResource
 from serving.publish import generate_docs, publish_marts
 from transform.dbt_build import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_build_args, dbt_target_path, raise_if_locked
+from transform.run_inputs import NOTHING_NEW, build_reason, inputs_fingerprint, mark_building, mark_published
+from orchestration import progress
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
 from serving.alerts import ALERT_STATUSES, GX_CHECK
 
 CONTRACT_TABLES = ("contracts", "contract_versions", "contract_pricing", "contract_pricing_tiers", "contract_sla",
-                   "contract_worked_time_states")
+                   "contract_worked_time_states", "disputes")  # disputes: the register beside the contracts
 RAW_FEED_TABLES = {feed.table: feed.name for feed in FEEDS.values()}
 WAREHOUSE_POOL = "duckdb_warehouse"  # one writer at a time (DuckDB's file lock)
 
@@ -34,7 +39,7 @@ def raw_key(table: str) -> dg.AssetKey:
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(raw_key(t), group_name="raw", description=f"raw.{t}, from contracts/*.yaml")
+    specs=[dg.AssetSpec(raw_key(t), group_name="raw", description=f"raw.{t}, from the contracts folder")
            for t in CONTRACT_TABLES],
     pool=WAREHOUSE_POOL,
 )
@@ -71,7 +76,10 @@ class IngestConfig(dg.Config):
 def landed_files(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource,
                  great_expectations: GreatExpectationsResource):
     """Read, normalise, validate (GX) and load landed files, or quarantine them with a reason."""
-    results = ingest(warehouse.settings, great_expectations.validate, config.paths or None, replay=config.replay)
+    results = ingest(warehouse.settings, great_expectations.validate, config.paths or None, replay=config.replay,
+                     progress=_file_progress())
+    if any(r.status != "pending" for r in results):
+        progress.current().finish("files", _files_summary(results))
     for r in results:
         if r.status == "quarantined":
             context.log.warning(f"quarantined {r.file}: {r.reason}")
@@ -102,6 +110,32 @@ def landed_files(context: dg.AssetExecutionContext, config: IngestConfig, wareho
             "results": dg.MetadataValue.json([r.__dict__ for r in results]),
         },
     )
+
+
+def _file_progress():
+    """Report each landed file of the batch to the command's progress display (orchestration.progress)."""
+    reporter = progress.current()
+    state = {"total": None}
+
+    def on_file(index: int, total: int, landed) -> None:
+        if state["total"] is None:
+            state["total"] = total
+            reporter.step("files", f"landed files: {total} to check (already processed ones are skipped)", total)
+        if landed is not None:
+            reporter.advance("files", index, f"validating and loading file {index + 1} of {total}: "
+                                             f"{landed.vendor_id}/{landed.feed}/{_file_name(landed)}")
+
+    return on_file
+
+
+def _file_name(landed) -> str:
+    return getattr(landed, "name", None) or Path(landed.path).name
+
+
+def _files_summary(results: list) -> str:
+    count = {s: sum(r.status == s for r in results) for s in ("loaded", "quarantined", "failed", "duplicate")}
+    return (f"landed files: {count['loaded']} loaded, {count['quarantined']} quarantined, {count['failed']} failed, "
+            f"{count['duplicate']} already processed")
 
 
 def gx_check_result(table: str, files: list) -> dg.AssetCheckResult:
@@ -137,14 +171,38 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
 
 
 def ensure_dbt_manifest(project: DbtProject = dbt_project) -> Path:
-    """Parse the dbt project when its manifest is missing or older than a model file."""
+    """Parse the dbt project when its manifest is missing or stale.
+
+    Stale = the set of project files, their sizes or mtimes changed since the manifest was written (a deleted
+    or renamed model counts, which an mtime comparison misses). Parsed into a private folder and moved into
+    place, so concurrent processes (pytest -n 2, `dg dev` beside `bpo run`) never read a half-written manifest.
+    """
     manifest = project.manifest_path
-    sources = [p for p in project.project_dir.rglob("*") if p.suffix in (".sql", ".yml", ".yaml")
-               and "target" not in p.relative_to(project.project_dir).parts]
-    if not manifest.exists() or any(p.stat().st_mtime > manifest.stat().st_mtime for p in sources):
+    stamp = manifest.with_name("manifest.fingerprint")
+    fingerprint = project_fingerprint(project.project_dir)
+    if manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return manifest
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=manifest.parent, prefix=".parse-") as work:
         WarehouseDbtResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
-            ["parse", "--quiet"], target_path=manifest.parent).wait()
+            ["parse", "--quiet"], target_path=Path(work)).wait()
+        for name in ("semantic_manifest.json", "manifest.json"):  # the manifest last: it is what readers wait for
+            if (Path(work) / name).exists():
+                os.replace(Path(work) / name, manifest.parent / name)
+        (Path(work) / "fingerprint").write_text(fingerprint)
+        os.replace(Path(work) / "fingerprint", stamp)
     return manifest
+
+
+def project_fingerprint(project_dir: Path) -> str:
+    files = sorted(p for p in project_dir.rglob("*")
+                   if p.suffix in (".sql", ".yml", ".yaml", ".csv") and p.is_file()
+                   and not {"target", "logs", "dbt_packages"} & set(p.relative_to(project_dir).parts))
+    digest = hashlib.sha256()
+    for p in files:
+        st = p.stat()
+        digest.update(f"{p.relative_to(project_dir).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):
@@ -170,16 +228,37 @@ def build_dbt_assets() -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         """dbt build: staging views, intermediate models and marts, with dbt tests as asset checks."""
         path = Path(warehouse.warehouse)
+        reporter = progress.current()
         # dbt fails at once on a held lock: wait for it here (BPO_LOCK_WAIT_SECONDS), then fail clearly
         wait_for_lock(path)
+        settings = warehouse.settings
+        # nothing new since the last publication (transform/run_inputs.py): no build, and no outputs, so the
+        # publication (and whatever follows it) is skipped too
+        with connect(path) as con:
+            fingerprint = inputs_fingerprint(con, settings.contracts, f"{warehouse.reporting_currency}|{path.resolve()}")
+            reason = build_reason(con, fingerprint, Path(warehouse.published))
+            if reason is None:
+                context.log.info(NOTHING_NEW)
+                return
+            mark_building(con, fingerprint)  # a build that fails or is killed from here on is redone next run
+        context.log.info(f"building: {reason}")
+        models, tests = len(context.selected_asset_keys), len(context.selected_asset_check_keys)
+        reporter.step("dbt", f"dbt build: {models} models, {tests} tests", models + tests)
         # the warehouse reaches dbt_project/profiles.yml as a --var of this invocation; one target folder per
         # warehouse, kept between runs: dbt's partial_parse.msgpack there matches this warehouse's vars, so a
         # run re-parses only the dbt files that changed
-        settings = warehouse.settings
         invocation = dbt.cli(dbt_build_args(path, warehouse.reporting_currency, memory_limit=settings.duckdb_memory_limit),
                              context=context, raise_on_error=False, target_path=dbt_target_path(path))
-        yield from invocation.stream()
+        built = checked = 0
+        for event in invocation.stream():
+            if isinstance(event, (dg.AssetCheckResult, dg.AssetCheckEvaluation)):
+                checked += 1
+            elif isinstance(event, (dg.Output, dg.AssetMaterialization, dg.MaterializeResult)):
+                built += 1  # not observations: dagster-dbt's stand-in for tests it cannot map to a check
+            reporter.advance("dbt", built + checked, f"dbt build: models {built} of {models}, tests {checked} of {tests}")
+            yield event
         error = invocation.get_error()
+        reporter.finish("dbt", f"dbt build: {built} models, {checked} tests" + (" (failed)" if error else ""))
         if error is not None:
             raise_if_locked(path, str(error))
             raise error
@@ -187,14 +266,22 @@ def build_dbt_assets() -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
     @dg.asset(deps=[dbt_models], group_name="serving", pool=WAREHOUSE_POOL)
     def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         """The marts, copied to a read-only DuckDB file for BI and swapped in atomically; dbt docs beside it."""
+        reporter = progress.current()
+        reporter.step("publish", "publishing the marts (read-only copy for BI)")
         info = publish_marts(Path(warehouse.warehouse), Path(warehouse.published))
+        with connect(Path(warehouse.warehouse)) as con:
+            mark_published(con, info["build_id"])  # the next run with the same inputs builds nothing
+        reporter.finish("publish", f"published {len(info['tables'])} marts")
         docs = {}
+        reporter.step("docs", "writing the dbt docs page")
         try:  # the docs describe the marts; a failure to write them never holds back the marts themselves
             started = time.monotonic()
             docs = {"docs": str(generate_docs(Path(warehouse.published))),
                     "docs_seconds": round(time.monotonic() - started, 1)}
+            reporter.finish("docs", "wrote the dbt docs page")
         except Exception as exc:  # noqa: BLE001
             context.log.warning(f"dbt docs not written: {exc}")
+            reporter.finish("docs", "dbt docs not written (see the log)")
         return dg.MaterializeResult(metadata={"build_id": info["build_id"], "path": info["path"],
                                               "tables": len(info["tables"]), **docs})
 
@@ -206,3 +293,17 @@ def __getattr__(name: str):
     if name in ("dbt_models", "published_marts"):
         return dict(zip(("dbt_models", "published_marts"), build_dbt_assets()))[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@dg.asset(deps=[dg.AssetKey("published_marts")], group_name="serving")
+def report_card(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """The report card of the marts just published (one offline HTML page): <published folder>/report/index.html."""
+    from serving.report_card import ReportError, write_report
+
+    try:
+        path = write_report(Path(warehouse.published))
+    except ReportError as exc:  # no scorecard row yet (nothing landed): the marts are published, the page waits
+        context.log.warning(f"report card not written: {exc}")
+        return dg.MaterializeResult(metadata={"written": False, "reason": str(exc)})
+    return dg.MaterializeResult(metadata={"written": True, "path": dg.MetadataValue.path(str(path)),
+                                          "bytes": path.stat().st_size})

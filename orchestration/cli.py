@@ -151,6 +151,7 @@ def _warn_demo_salt() -> None:
 
 def _preflight(settings) -> None:
     """Refuse, in one line, a run that cannot work or would publish wrong money (ingestion.preflight)."""
+    from ingestion.disputes import load_register
     from ingestion.preflight import (check_landing, check_warehouse_path, load_run_contracts,
                                      require_contracts_for_loaded_vendors)
     from ingestion.warehouse import connect
@@ -161,8 +162,11 @@ def _preflight(settings) -> None:
     contracts = load_run_contracts(s.contracts)
     with connect(s.warehouse) as con:  # waits for another writer, then fails naming it
         require_contracts_for_loaded_vendors(con, contracts, s.contracts)
+    load_register(s.contracts, set(contracts))  # a bad dispute register refuses the run, like a bad contract
 
-LandingOpt = Annotated[Path, typer.Option("--landing", help="landing zone root", envvar="BPO_LANDING")]
+# a str, not a Path: Path("s3://bucket/prefix") would fold the URL's "//" (Settings makes local ones Paths)
+LandingOpt = Annotated[str, typer.Option("--landing", envvar="BPO_LANDING",
+                                         help="landing zone root: a folder, or s3://bucket/prefix")]
 ContractsOpt = Annotated[Path, typer.Option("--contracts", help="contracts folder", envvar="BPO_CONTRACTS")]
 WarehouseOpt = Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file", envvar="BPO_WAREHOUSE")]
 MappingsOpt = Annotated[Path | None, typer.Option("--mappings", envvar="BPO_MAPPINGS",
@@ -197,18 +201,32 @@ def generate(
                   f"  ground truth: {out / 'ground_truth.json'}")
 
 
-def _execute(settings, paths: list[str] | None = None, replay: bool = False, verbose: bool = False):
+class RunOutcome(tuple):
+    """(ok, ingest results, error line) of `_execute`; `.built`: the marts were built and published
+    (False when nothing was new: transform/run_inputs.py)."""
+
+    def __new__(cls, ok: bool, results: list, error: str | None, built: bool = False):
+        outcome = super().__new__(cls, (ok, results, error))
+        outcome.built = built
+        return outcome
+
+
+def _execute(settings, paths: list[str] | None = None, replay: bool = False, verbose: bool = False,
+             show_progress: bool = True) -> RunOutcome:
     """Run the pipeline job in-process with the given settings; return (ok, ingest results, error line).
 
     A failed step is printed as one line: the innermost cause of its error (a dbt compilation
     error, a lock), not Dagster's wrapping of it. dbt's per-node log (dagster-dbt writes it to
     stdout) goes to <warehouse folder>/dbt_logs/pipeline.log unless `verbose` or BPO_LOG_LEVEL
-    is INFO/DEBUG; Dagster's warnings (stderr) still show.
+    is INFO/DEBUG; Dagster's warnings (stderr) still show. The steps' progress (files, dbt
+    models and tests, publish) is shown instead (orchestration.progress: bars on a terminal,
+    plain lines otherwise), unless `show_progress` is False or the node log is shown.
     """
     fast_exit.ran_pipeline = True
     from ingestion.contracts import ContractError
     from orchestration.definitions import PIPELINE_JOB, build_definitions
     from orchestration.instance import bpo_run_tags, fail_abandoned_runs, open_instance
+    from orchestration.progress import Reporter, RunProgress, reporting
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def(PIPELINE_JOB)
@@ -217,17 +235,20 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False, ver
         # Dagster's step-by-step DEBUG events drown the summary; warnings (quarantines) still show.
         "loggers": {"console": {"config": {"log_level": settings.log_level.upper()}}},  # BPO_LOG_LEVEL
     }
+    # bound to the real stdout now: _node_log sends what is printed to sys.stdout into the log file
+    shown = show_progress and not _shows_node_log(settings, verbose)
+    reporter = RunProgress(Console(file=sys.stdout)) if shown else Reporter()
     try:
         # the warehouse's persistent Dagster home: the run shows in the history of `dg dev` (make dagster)
         with open_instance(settings.warehouse) as instance:
             fail_abandoned_runs(instance)
-            with _node_log(settings, verbose):
+            with _node_log(settings, verbose), reporting(reporter), _live(reporter):
                 result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
                                                 tags=bpo_run_tags())
     except ContractError as exc:
         line = str(exc).strip().splitlines()[0]
         err.print(f"[red]error:[/] {line}", highlight=False, soft_wrap=True)
-        return False, [], line
+        return RunOutcome(False, [], line)
     results = []
     for mat in result.asset_materializations_for_node("landed_files"):
         if mat.asset_key.path == ["raw", "load_manifest"]:
@@ -240,13 +261,22 @@ def _execute(settings, paths: list[str] | None = None, replay: bool = False, ver
                 if error is not None:
                     error_line = f"{event.step_key} failed: {_root_cause(error)}"
                     err.print(f"[red]error:[/] {error_line}", highlight=False, soft_wrap=True)
-    return result.success, results, error_line
+    built = bool(result.asset_materializations_for_node("published_marts"))
+    return RunOutcome(result.success, results, error_line, built)
+
+
+def _live(reporter):
+    return reporter if hasattr(reporter, "__enter__") else contextlib.nullcontext()
+
+
+def _shows_node_log(settings, verbose: bool) -> bool:
+    return verbose or settings.log_level.upper() in ("INFO", "DEBUG")
 
 
 @contextlib.contextmanager
 def _node_log(settings, verbose: bool):
     """stdout (dbt's node log) into the warehouse's dbt_logs/pipeline.log, unless asked to show it."""
-    if verbose or settings.log_level.upper() in ("INFO", "DEBUG"):
+    if _shows_node_log(settings, verbose):
         yield
         return
     log = settings.resolved().warehouse.parent / "dbt_logs" / "pipeline.log"
@@ -270,15 +300,16 @@ def _root_cause(error) -> str:
 _COLOURS = {"loaded": "green", "quarantined": "yellow", "failed": "red", "pending": "cyan", "duplicate": "dim"}
 
 
-def _print_results(results: list[dict], *, all_files: bool = False) -> None:
+def _print_results(results: list[dict], *, all_files: bool = False, problems_only: bool = False) -> None:
     """The files this run took (loaded, quarantined, failed, left pending), with vendor and feed.
 
     Files the warehouse already knew (`duplicate`: the same bytes processed before) are only
     counted unless all_files: a long-running landing zone would list thousands of them.
+    problems_only: list only files that were not loaded (the demo: its loads are counted).
     """
     # one line per file, never cut at the terminal's width (a table folds paths and reasons)
     for r in results:
-        if not all_files and r["status"] == "duplicate":
+        if not all_files and r["status"] == "duplicate" or problems_only and r["status"] == "loaded":
             continue
         where = "/".join(p for p in (r.get("vendor_id"), r.get("feed")) if p) or "?"
         rows = f"  {r['rows']:,} rows" if r["status"] == "loaded" else ""
@@ -336,9 +367,14 @@ def run(landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt,
                         mappings=mappings)
     _warn_demo_salt()
     _preflight(settings)
-    ok, results, error = _execute(settings, verbose=verbose)
+    outcome = _execute(settings, verbose=verbose, show_progress=not quiet)
+    ok, results, error = outcome
     if not quiet:
         _print_results(results, all_files=all_files)
+    if ok and not outcome.built:
+        from transform.run_inputs import NOTHING_NEW
+
+        console.print(NOTHING_NEW, highlight=False)
     if ok:
         console.print(f"warehouse: {settings.warehouse}   published copy for BI: {settings.published_path}",
                       highlight=False, soft_wrap=True)
@@ -376,28 +412,58 @@ def demo(out: Annotated[Path, typer.Option("--out", help="folder for the demo (r
     console.print("[bold]running the pipeline[/] (contracts → validate + load → dbt build → publish) ...")
     _preflight(settings)
     ok, results, _ = _execute(settings, verbose=verbose)
-    _print_results(results)
+    _print_results(results, problems_only=True)
     if not ok:
         raise typer.Exit(EXIT_FAILED)
-    from serving.report import print_mart_summary
+    from serving.report import defects_found, print_mart_summary
 
     print_mart_summary(console, settings.resolved().published_path)
-    from serving.report_card import write_report
+    packs = _demo_dispute_packs(settings.resolved().published_path, out / "disputes")
+    from serving.report_card import REPORT_FILE, report_folder, write_report
 
-    report = write_report(settings.resolved().published_path, out / "report")
+    # the pipeline's report_card asset wrote it after publishing (one place: <warehouse folder>/report/)
+    report = report_folder(settings.resolved().published_path) / REPORT_FILE
+    if not report.exists():
+        report = write_report(settings.resolved().published_path)
     from serving.publish import docs_folder
 
     console.print(f"\n[bold]report card[/] (open in a browser): {report.resolve()}")
     console.print(f"\n[bold]warehouse[/]: {settings.warehouse.resolve()}\n"
                   f"[bold]published copy for BI[/] (read-only): {settings.resolved().published_path}\n"
                   f"[bold]dbt docs[/] (bpo docs): {docs_folder(settings.resolved().published_path) / 'index.html'}\n"
+                  f"[bold]dispute packs[/] (bpo dispute): {(out / 'disputes').resolve()} ({len(packs)} workbook(s))\n"
                   f"[bold]quarantine[/]: {settings.resolved().quarantine_dir}\n"
-                  f"[bold]ground truth[/]: {(out / 'ground_truth.json').resolve()}")
+                  f"[bold]ground truth[/]: {(out / 'ground_truth.json').resolve()}", highlight=False, soft_wrap=True)
+    found = defects_found(settings.resolved().published_path, out / "ground_truth.json")
+    console.print(f"\n[bold]injected defects found[/]: {found['found']} of {found['injected']} invoice defects the "
+                  f"generator injected, each with its amount at risk to the cent"
+                  + (f"; {found['wrong_amount']} with another amount" if found["wrong_amount"] else "")
+                  + (f"; {found['unexpected']} finding(s) it did not inject" if found["unexpected"] else ""),
+                  highlight=False, soft_wrap=True)
+
+
+def _demo_dispute_packs(published: Path, folder: Path) -> list[Path]:
+    """One every-vendor dispute workbook per month with invoice findings (what `bpo dispute --month` writes)."""
+    import duckdb
+
+    from serving.dispute import DisputeError, build_all_vendors_pack
+
+    with duckdb.connect(str(published), read_only=True) as con:
+        months = [m for (m,) in con.execute("select distinct strftime(period_month, '%Y-%m') from "
+                                            "marts.unforeseen_costs order by 1").fetchall()]
+    written = []
+    for month in months:
+        try:
+            written.append(build_all_vendors_pack(published, month, folder)[0].xlsx)
+        except DisputeError as exc:  # a month of findings without an invoice to dispute: nothing to write
+            err.print(f"[yellow]no dispute pack for {month}:[/] {exc}", highlight=False, soft_wrap=True)
+    return written
 
 
 @app.command()
 @friendly_errors
-def replay(file: Annotated[Path, typer.Argument(help="the landed file, or its quarantined copy, to process again")],
+def replay(file: Annotated[str, typer.Argument(
+               help="the landed file (or s3:// object), or its quarantined copy, to process again")],
            landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt,
            mappings: MappingsOpt = None) -> None:
     """Process a quarantined file again, e.g. after its contract (or mapping) was corrected."""
@@ -413,7 +479,7 @@ def replay(file: Annotated[Path, typer.Argument(help="the landed file, or its qu
         raise typer.Exit(EXIT_REFUSED) from None
     _preflight(settings)
     _require_quarantined(settings.resolved(), target)
-    ok, results, _ = _execute(settings, paths=[str(target.path)], replay=True)
+    ok, results, _ = _execute(settings, paths=[target.source], replay=True)
     _print_results(results, all_files=True)
     if ok and any(r["status"] == "loaded" for r in results):
         _clear_quarantined_copy(settings.resolved(), target)
@@ -428,11 +494,11 @@ def _require_quarantined(settings, target) -> None:
     with connect(settings.warehouse) as con:
         seen = already_processed(con, target.sha256)
     if seen is None:
-        err.print(f"[red]cannot replay[/]: {target.path} has not been processed yet; `bpo run` (or the sensor) "
+        err.print(f"[red]cannot replay[/]: {target.source} has not been processed yet; `bpo run` (or the sensor) "
                   "will take it", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_REFUSED)
     if seen["status"] != "quarantined":
-        err.print(f"[red]cannot replay[/]: {target.path} is not quarantined: its bytes were {seen['status']} "
+        err.print(f"[red]cannot replay[/]: {target.source} is not quarantined: its bytes were {seen['status']} "
                   f"from {seen['file_path']}; nothing to do", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_REFUSED)
 
@@ -440,9 +506,12 @@ def _require_quarantined(settings, target) -> None:
 def _clear_quarantined_copy(settings, target) -> None:
     """After a successful replay, the quarantined copy and its reason no longer describe anything."""
     copy_dir = settings.quarantine_dir / Path(*target.parts[:-1])
-    for copy in (copy_dir / target.path.name, *copy_dir.glob(f"*_{target.path.name}")):
+    landed = None
+    for copy in (copy_dir / target.name, *copy_dir.glob(f"*_{target.name}")):
         reason = copy.with_name(f"{copy.name}.reason.txt")
-        if copy.is_file() and copy.read_bytes() == target.path.read_bytes():
+        if copy.is_file() and landed is None:
+            landed = target.local_path.read_bytes()  # an s3:// object: the local copy that was hashed
+        if copy.is_file() and copy.read_bytes() == landed:
             copy.unlink()
             reason.unlink(missing_ok=True)
             console.print(f"removed the quarantined copy {copy}", highlight=False)
@@ -451,20 +520,25 @@ def _clear_quarantined_copy(settings, target) -> None:
 @app.command()
 @friendly_errors
 def status(warehouse: WarehouseOpt,
-           landing: Annotated[Path | None, typer.Option("--landing", envvar="BPO_LANDING",
-                                                        help="also list landed files not processed yet")] = None,
+           landing: Annotated[str | None, typer.Option("--landing", envvar="BPO_LANDING",
+                                                       help="also list landed files not processed yet "
+                                                            "(a folder or s3://bucket/prefix)")] = None,
            as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False) -> None:
     """List loaded, quarantined, duplicate and pending files, each with its reason."""
     import json
 
     from ingestion.batch import file_statuses
-    from ingestion.preflight import check_folder, check_warehouse_path
+    from ingestion.preflight import check_folder, check_landing, check_warehouse_path
     from ingestion.settings import Settings
+    from ingestion.storage import is_remote
 
     check_warehouse_path(warehouse, Settings(warehouse=warehouse).published_path)
-    if landing is not None:
-        check_folder(landing, "landing folder", "--landing / BPO_LANDING")
-    entries = file_statuses(warehouse, landing)
+    zone = None if landing is None else Settings(landing=landing).landing
+    if is_remote(zone):
+        check_landing(zone)  # the bucket exists and lets us list it, or one line saying why not
+    elif zone is not None:
+        check_folder(zone, "landing folder", "--landing / BPO_LANDING")
+    entries = file_statuses(warehouse, zone)
     if as_json:
         for e in entries:
             print(json.dumps(e, default=str))
@@ -486,6 +560,10 @@ def status(warehouse: WarehouseOpt,
 from orchestration.mapping_cli import mapping_app  # noqa: E402  (bpo mapping check)
 
 app.add_typer(mapping_app, name="mapping")
+
+from orchestration.metrics_cli import metrics_app  # noqa: E402  (bpo metrics list / dimensions / query)
+
+app.add_typer(metrics_app, name="metrics")
 
 
 @app.command()
@@ -532,9 +610,11 @@ def report(
     vendor: Annotated[str | None, typer.Option("--vendor", help="only this vendor_id")] = None,
     warehouse: Annotated[Path | None, typer.Option(
         "--warehouse", envvar="BPO_WAREHOUSE", help="DuckDB warehouse file; its published copy is read")] = None,
-    out: Annotated[Path, typer.Option("--out", help="folder for the HTML file")] = Path("."),
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="folder for the HTML file; default <published folder>/report, where each run refreshes index.html")] = None,
 ) -> None:
-    """Write the vendor report card: one offline HTML file from the published copy."""
+    """Write the vendor report card: one offline HTML file from the published copy (index.html for the latest month
+    and every vendor, else report_card_<month>[_<vendor>].html)."""
     from ingestion.settings import Settings
     from serving.report_card import ReportError, write_report
 

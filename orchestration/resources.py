@@ -29,7 +29,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @property
     def settings(self) -> Settings:
-        return Settings(landing=Path(self.landing), contracts=Path(self.contracts), warehouse=Path(self.warehouse),
+        return Settings(landing=self.landing, contracts=Path(self.contracts), warehouse=Path(self.warehouse),
                         quarantine=Path(self.quarantine), published=Path(self.published),
                         mappings=Path(self.mappings) if self.mappings else None,
                         reporting_currency=self.reporting_currency, settle_seconds=self.settle_seconds)

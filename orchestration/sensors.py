@@ -18,13 +18,16 @@ import dagster as dg
 import duckdb
 
 from ingestion.landing import scan_landing
+from ingestion.preflight import ConfigurationError
+from ingestion.storage import S3Landing, is_remote
 from ingestion.warehouse import WarehouseLocked, connect
 from orchestration.instance import fail_abandoned_runs
 from orchestration.resources import WarehouseResource
 from serving.alerts import COMMAND_ENV, WEBHOOK_ENV, AlertTargets, send_alerts
 
-# scan_landing lists only complete files; the cursor remembers files by path, size and mtime,
-# so a file is hashed once, and one changed after it was seen is looked at again.
+# scan_landing lists only complete files (a local folder or s3://bucket/prefix); the cursor remembers
+# files by path, size and mtime (an object's ETag), so a file is hashed once, and one changed after it
+# was seen is looked at again.
 
 
 def processed_shas(warehouse: Path) -> set[str]:
@@ -59,9 +62,12 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
         again (up to MAX_ATTEMPTS runs) only when its run ended without recording it."""
         seen, unconfirmed = _load_cursor(context.cursor)
         new = []
-        for landed in scan_landing(warehouse.settings.landing, warehouse.settle_seconds):
-            stat = landed.path.lstat()  # a link out of the landing zone is never followed
-            fingerprint_key = f"{landed.relative}|{stat.st_size}|{stat.st_mtime_ns}"
+        try:
+            landed_now = scan_landing(warehouse.settings.landing, warehouse.settle_seconds)
+        except ConfigurationError as exc:  # e.g. an s3:// landing zone refusing access: nothing is recorded
+            return dg.SkipReason(str(exc))
+        for landed in landed_now:
+            fingerprint_key = landed.fingerprint  # path, size and mtime (an object's ETag)
             if fingerprint_key not in seen:
                 new.append((fingerprint_key, landed))
         if not new and not unconfirmed:
@@ -84,22 +90,23 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
             elif context.instance.get_runs(filters=dg.RunsFilter(statuses=_WAITING, tags={"bpo/sha256": sha}),
                                            limit=1):
                 continue  # its run is still queued
-            elif attempts >= MAX_ATTEMPTS or not Path(path).exists():
+            elif attempts >= MAX_ATTEMPTS or not _still_landed(warehouse, path):
                 del unconfirmed[sha]
                 context.log.warning(f"{path}: {attempts} run(s) ended without loading or quarantining it; "
                                     "it stays pending for `bpo run` (see `bpo status --landing`)")
             else:  # its run failed or was cancelled before the file was recorded: try again
                 unconfirmed[sha] = [path, attempts + 1]
-                requests.append(_request(warehouse, Path(path), sha, attempts + 1))
+                requests.append(_request(warehouse, path, sha, attempts + 1))
         requested = set(seen.values())
         for fingerprint_key, landed in new:
             sha = landed.sha256
+            landed.release()  # the run reads the file itself (an s3:// object's local copy goes)
             seen[fingerprint_key] = sha
             if sha in known or sha in requested:
                 continue  # already processed, or the same bytes under another name: nothing to load
             requested.add(sha)
-            unconfirmed[sha] = [str(landed.path), 1]
-            requests.append(_request(warehouse, landed.path, sha, 1))
+            unconfirmed[sha] = [landed.source, 1]
+            requests.append(_request(warehouse, landed.source, sha, 1))
         context.update_cursor(json.dumps({"seen": seen, "unconfirmed": unconfirmed}))
         if not requests:
             return dg.SkipReason(f"{len(new)} new file(s), all already processed")
@@ -108,12 +115,33 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
     return landing_zone_sensor
 
 
-def _request(warehouse: WarehouseResource, path: Path, sha: str, attempt: int) -> dg.RunRequest:
-    relative = path.relative_to(Path(warehouse.landing).resolve())
+def _relative(warehouse: WarehouseResource, source: str) -> str:
+    """Where a landed file (a path, or an s3:// URL) is inside the landing zone."""
+    landing = warehouse.settings.landing
+    if is_remote(landing):
+        return S3Landing(landing).relative_of(source) or source
+    return str(Path(source).relative_to(Path(landing).resolve()))
+
+
+def _still_landed(warehouse: WarehouseResource, source: str) -> bool:
+    landing = warehouse.settings.landing
+    if not is_remote(landing):
+        return Path(source).exists()
+    store = S3Landing(landing)
+    try:
+        store.stat(store.relative_of(source) or "")
+    except FileNotFoundError:
+        return False
+    except ConfigurationError:
+        return True  # cannot tell now: ask again at a later tick
+    return True
+
+
+def _request(warehouse: WarehouseResource, path: str, sha: str, attempt: int) -> dg.RunRequest:
     return dg.RunRequest(
         run_key=sha if attempt == 1 else f"{sha}#{attempt}",  # a run key is used once per sensor
-        run_config={"ops": {"landed_files": {"config": {"paths": [str(path)]}}}},
-        tags={"bpo/file": str(relative), "bpo/sha256": sha, "bpo/attempt": str(attempt)},
+        run_config={"ops": {"landed_files": {"config": {"paths": [path]}}}},
+        tags={"bpo/file": _relative(warehouse, path), "bpo/sha256": sha, "bpo/attempt": str(attempt)},
     )
 
 

@@ -13,6 +13,11 @@ publication (build_id, published_at), never a file path. Cells hold the mart's
 "The month" is the invoice's period_month (date_trunc('month', period_start));
 a missing service credit for an SLA miss in month M sits on the invoice of
 month M + 1, so it is in the M + 1 pack.
+
+When the user keeps a dispute register (disputes.csv beside the contracts, `marts.dispute_status`), the
+Findings rows of a vendor it lists also show each finding's dispute status, date sent, accepted, recovered
+and still-open amounts ("not disputed" for a finding it does not list); `report_section` and
+`dispute_positions` give the report card its Disputes section.
 """
 
 from __future__ import annotations
@@ -78,6 +83,15 @@ FINDING_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("Reporting currency", "reporting_currency", None),
     ("Explanation", "detail", None),
 )
+# shown after them when the user keeps a dispute register (marts.dispute_status has rows for the pack)
+DISPUTE_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+    ("Dispute status", "dispute_status", None),
+    ("Dispute sent on", "dispute_sent_on", None),
+    ("Accepted", "dispute_amount_accepted", MONEY_FORMAT),
+    ("Recovered", "dispute_amount_recovered", MONEY_FORMAT),
+    ("Still open", "dispute_open_amount", MONEY_FORMAT),
+)
+NOT_DISPUTED = "not disputed"  # a finding the register does not list
 
 
 class DisputeError(Exception):
@@ -108,6 +122,7 @@ class DisputePack:
     invoices: list[dict] = field(default_factory=list)
     fx_rate_missing: bool = False
     publication: dict = field(default_factory=dict)  # build_id, published_at of the source
+    disputes: bool = False  # the register lists findings of this vendor: the dispute columns are shown
 
 
 def parse_month(month: str) -> date:
@@ -149,6 +164,10 @@ def read_marts(db: Path, vendor_id: str, month: date) -> tuple[list[dict], list[
                               "and not superseded order by invoice_date, invoice_id", [vendor_id, month])
         findings = _rows(con, "select * from marts.unforeseen_costs where vendor_id = ? and period_month = ? "
                               "order by invoice_date nulls last, invoice_id, line_id, finding", [vendor_id, month])
+        disputes = _dispute_statuses(con, tables, vendor_id, month)
+        for f in findings:
+            f.update(disputes.get((f["invoice_id"], f["line_id"], f["finding"]),
+                                  {"dispute_status": NOT_DISPUTED} if disputes else {}))
         if not invoices:
             known = con.execute("select count(*) from marts.invoice_revisions where vendor_id = ?",
                                 [vendor_id]).fetchone()[0]
@@ -158,6 +177,64 @@ def read_marts(db: Path, vendor_id: str, month: date) -> tuple[list[dict], list[
     finally:
         con.close()
     return invoices, findings
+
+
+def _dispute_statuses(con: duckdb.DuckDBPyConnection, tables: set[str], vendor_id: str,
+                      month: date) -> dict[tuple, dict]:
+    """(invoice_id, line_id, finding) -> the dispute columns, from the register's mart; empty without one."""
+    if "dispute_status" not in tables:
+        return {}
+    rows = _rows(con, "select invoice_id, line_id, finding, status as dispute_status, sent_on as dispute_sent_on, "
+                      "amount_accepted as dispute_amount_accepted, amount_recovered as dispute_amount_recovered, "
+                      "open_amount as dispute_open_amount from marts.dispute_status "
+                      "where vendor_id = ? and period_month = ?", [vendor_id, month])
+    return {(r.pop("invoice_id"), r.pop("line_id"), r.pop("finding")): r for r in rows}
+
+
+def dispute_positions(con: duckdb.DuckDBPyConnection, vendor_id: str | None = None) -> list[dict]:
+    """Per vendor and currency, the register's position from marts.dispute_status: entries, amounts
+    disputed / accepted / recovered / rejected / open, open amount by age bucket, the oldest open dispute
+    and the entries naming no finding. Empty when the mart is absent or the register empty."""
+    if not con.execute("select count(*) from duckdb_tables() where schema_name = 'marts' "
+                       "and table_name = 'dispute_status'").fetchone()[0]:
+        return []
+    return _rows(con, """
+        select vendor_id, any_value(vendor_name) as vendor_name, currency, count(*) as entries,
+               sum(amount_disputed) as disputed, sum(amount_accepted) as accepted,
+               sum(amount_recovered) as recovered, sum(amount_rejected) as rejected,
+               sum(open_amount) as open_amount,
+               sum(open_amount) filter (where ageing_bucket = 'not sent') as open_not_sent,
+               sum(open_amount) filter (where ageing_bucket = '0-30') as open_0_30,
+               sum(open_amount) filter (where ageing_bucket = '31-60') as open_31_60,
+               sum(open_amount) filter (where ageing_bucket = '61-90') as open_61_90,
+               sum(open_amount) filter (where ageing_bucket = 'over 90') as open_over_90,
+               max(age_days) filter (where open_amount > 0) as oldest_open_days,
+               count(*) filter (where not finding_found) as not_found,
+               max(as_of) as as_of
+        from marts.dispute_status
+        where ? is null or vendor_id = ?
+        group by vendor_id, currency
+        order by vendor_id, currency nulls last""", [vendor_id, vendor_id])
+
+
+DISPUTE_AMOUNTS = (  # (key of dispute_positions, heading) of the report card's Disputes section
+    ("disputed", "Disputed"), ("accepted", "Accepted"), ("recovered", "Recovered"), ("rejected", "Rejected"),
+    ("open_amount", "Open"), ("open_not_sent", "Open, not sent"), ("open_0_30", "Open 0–30 days"),
+    ("open_31_60", "Open 31–60 days"), ("open_61_90", "Open 61–90 days"), ("open_over_90", "Open over 90 days"),
+)
+
+
+def report_section(con: duckdb.DuckDBPyConnection, ctx: dict) -> dict:
+    """The report card's Disputes section (template section_disputes.html.j2): dispute_positions of the
+    report's vendor (or every vendor), amounts as the card shows money."""
+    from serving.report_card import money  # the card's own money format (lazy: the card imports this module)
+
+    rows = dispute_positions(con, ctx.get("vendor"))
+    for r in rows:
+        r["amounts"] = [(key, title, money(r[key], r["currency"], "none" if key != "disputed" else "no amount"))
+                        for key, title in DISPUTE_AMOUNTS]
+    return {"rows": rows, "headings": [t for _, t in DISPUTE_AMOUNTS],
+            "as_of": max((r["as_of"] for r in rows if r["as_of"]), default=None)}
 
 
 def read_publication(db: Path) -> dict:
@@ -229,6 +306,7 @@ def _write_workbook(path: Path, packs: list[DisputePack], generated_at: datetime
 
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDE5F0")
+    columns = _finding_columns(packs)
     pub = packs[0].publication
     reporting = next((p.reporting_currency for p in packs if p.reporting_currency), None)
     n_findings = sum(len(p.findings) for p in packs)
@@ -243,30 +321,30 @@ def _write_workbook(path: Path, packs: list[DisputePack], generated_at: datetime
     # --- findings first (the summary's formulas point at its columns) --------
     fs = wb.active
     fs.title = "Findings"
-    for col, (h, _, _) in enumerate(FINDING_COLUMNS, start=1):
+    for col, (h, _, _) in enumerate(columns, start=1):
         c = fs.cell(1, col, h)
         c.font, c.fill = bold, head_fill
         c.alignment = Alignment(wrap_text=True, vertical="top")
     r = 2
     for pack in packs:
         for f in pack.findings:
-            for col, (_, key, fmt) in enumerate(FINDING_COLUMNS, start=1):
+            for col, (_, key, fmt) in enumerate(columns, start=1):
                 c = fs.cell(r, col, _cell_value(f.get(key)))
                 if fmt:
                     c.number_format = fmt
-                elif key == "invoice_date":
+                elif key in ("invoice_date", "dispute_sent_on"):
                     c.number_format = "yyyy-mm-dd"
             r += 1
     last = max(2, r - 1)
     fs.freeze_panes = "A2"
-    fs.auto_filter.ref = f"A1:{get_column_letter(len(FINDING_COLUMNS))}{last}"
-    for col, (h, key, _) in enumerate(FINDING_COLUMNS, start=1):
+    fs.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last}"
+    for col, (h, key, _) in enumerate(columns, start=1):
         wide = key in ("contract_clause", "evidence", "detail", "observed_quantity_source", "line_description")
         fs.column_dimensions[get_column_letter(col)].width = 48 if wide else max(10, len(h) + 2)
     landscape(fs, "1:1")
 
     def rng(key: str) -> str:
-        col = get_column_letter(next(n for n, (_, k, _) in enumerate(FINDING_COLUMNS, start=1) if k == key))
+        col = get_column_letter(next(n for n, (_, k, _) in enumerate(columns, start=1) if k == key))
         return f"Findings!${col}$2:${col}${last}"
 
     vendor_r, finding_r, cur_r = rng("vendor_id"), rng("finding"), rng("currency")
@@ -372,13 +450,18 @@ def _csv_value(value) -> str:
     return str(value)
 
 
+def _finding_columns(packs: list[DisputePack]) -> tuple[tuple[str, str, str | None], ...]:
+    return FINDING_COLUMNS + (DISPUTE_COLUMNS if any(p.disputes for p in packs) else ())
+
+
 def _write_csvs(out: Path, stem: str, pack: DisputePack) -> list[Path]:
     findings_csv = out / f"{stem}_findings.csv"
+    columns = _finding_columns([pack])
     with findings_csv.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow([key for _, key, _ in FINDING_COLUMNS])
+        w.writerow([key for _, key, _ in columns])
         for f in pack.findings:
-            w.writerow([_csv_value(f.get(key)) for _, key, _ in FINDING_COLUMNS])
+            w.writerow([_csv_value(f.get(key)) for _, key, _ in columns])
     summary_csv = out / f"{stem}_summary.csv"
     with summary_csv.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -403,6 +486,7 @@ def _pack(db: Path, vendor_id: str, period: date, out: Path, stem: str, publicat
         findings=findings, summary=summary, totals=totals, total_reporting=total_reporting,
         reporting_currency=reporting, invoices=invoices,
         fx_rate_missing=any(f.get("fx_rate_missing") for f in findings), publication=publication,
+        disputes=any(f.get("dispute_status", NOT_DISPUTED) != NOT_DISPUTED for f in findings),
     )
 
 

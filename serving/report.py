@@ -9,6 +9,7 @@ from rich import box
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 # mart -> query giving a small summary table (all marts are listed; missing ones are reported)
 SUMMARIES: dict[str, str] = {
@@ -51,6 +52,20 @@ SUMMARIES: dict[str, str] = {
                round(auto_fail_rate, 3) as auto_fail_rate, calibration_pairs, round(calibration_gap, 3) as calib_gap,
                complaints, round(complaint_rate, 2) as complaints_per_1000
         from marts.quality where grain = 'vendor' order by all""",
+    "esat_csat": """
+        select vendor_id, strftime(period_month, '%Y-%m') as month, esat_responses, round(esat_top2box, 3) as esat,
+               round(enps, 1) as enps, csat_responses, round(csat_top2box, 3) as csat, round(nps, 1) as nps
+        from marts.esat_csat where grain = 'vendor' order by all""",
+    "invoice_revisions": """
+        select vendor_id, invoice_id, revision, strftime(period_month, '%Y-%m') as month,
+               case when superseded then 'superseded' else 'counts' end as state, lines,
+               total_amount, currency, findings, amount_at_risk
+        from marts.invoice_revisions order by all""",
+    "dispute_status": """
+        select vendor_id, status, count(*) as findings, round(sum(amount_at_risk), 2) as at_risk,
+               round(sum(amount_recovered), 2) as recovered, round(sum(open_amount), 2) as open_amount,
+               any_value(currency) as currency, max(age_days) as oldest_days
+        from marts.dispute_status group by all order by all""",
     "vendor_scorecard": """
         select strftime(period_month, '%Y-%m') as month, rank, vendor_id, kind, round(score, 3) as score,
                sla_met || '/' || sla_total as slas_met, round(csat_top2box, 3) as csat,
@@ -61,13 +76,14 @@ SUMMARIES: dict[str, str] = {
 
 
 # leading columns repeated in every part when a summary is too wide for the terminal
-KEY_COLUMNS = {"vendor_id", "month", "channel", "category", "finding", "rank"}
+KEY_COLUMNS = {"vendor_id", "month", "channel", "category", "finding", "rank", "invoice_id", "revision", "status"}
 MAX_ROWS = 24
 
 
 def print_mart_summary(console: Console, database: Path) -> None:
-    """Every summary whole: a table wider than the terminal is printed in parts, each repeating the
-    key columns (vendor, month, ...), instead of letting rich squeeze its columns into ellipses."""
+    """Every summary whole, never a column cut: a table wider than the terminal is printed in parts, each
+    repeating the key columns (vendor, month, ...); when even that cannot fit (a narrow terminal), each row
+    is printed as `column: value` lines (transposed), folding values longer than a line."""
     con = duckdb.connect(str(database), read_only=True)
     try:
         for mart, sql in SUMMARIES.items():
@@ -79,12 +95,16 @@ def print_mart_summary(console: Console, database: Path) -> None:
             names = [d[0] for d in cur.description]
             all_rows = cur.fetchall()
             rows = [["" if v is None else str(v) for v in r] for r in all_rows[:MAX_ROWS]]
+            more = f"... {len(all_rows) - MAX_ROWS} more rows" if len(all_rows) > MAX_ROWS else None
             parts = _column_parts(console, names, rows)
+            if parts is None:
+                _print_transposed(console, f"marts.{mart}", names, rows, more)
+                continue
             for i, columns in enumerate(parts):
                 title = f"marts.{mart}" + (f" ({i + 1}/{len(parts)})" if len(parts) > 1 else "")
                 table = _table(names, rows, columns, title)
-                if i == len(parts) - 1 and len(all_rows) > MAX_ROWS:
-                    table.caption = f"... {len(all_rows) - MAX_ROWS} more rows"
+                if i == len(parts) - 1 and more:
+                    table.caption = more
                 console.print(table)
     finally:
         con.close()
@@ -99,8 +119,25 @@ def _table(names: list[str], rows: list[list[str]], columns: list[int], title: s
     return table
 
 
-def _column_parts(console: Console, names: list[str], rows: list[list[str]]) -> list[list[int]]:
-    """Column indexes per printed part: leading key columns in each, the others packed to fit the console."""
+def _print_transposed(console: Console, title: str, names: list[str], rows: list[list[str]],
+                      more: str | None) -> None:
+    """One block per row, one `column: value` line per column: any width of terminal shows every value."""
+    console.print(f"[italic]{title}[/]", highlight=False)
+    longest = max(len(n) for n in names)
+    label = longest if longest <= console.width // 2 else 0  # aligned values only while they keep room
+    for r in rows:
+        for name, value in zip(names, r):
+            console.print(Text(f"{name:>{label}}: {value}", overflow="fold"), soft_wrap=False)
+        console.print()
+    if not rows:
+        console.print("(no rows)", highlight=False)
+    if more:
+        console.print(more, highlight=False)
+
+
+def _column_parts(console: Console, names: list[str], rows: list[list[str]]) -> list[list[int]] | None:
+    """Column indexes per printed part: leading key columns in each, the others packed to fit the console;
+    None when a part of the key columns and one other column does not fit (print it transposed)."""
     def fits(columns: list[int]) -> bool:
         return Measurement.get(console, console.options.update_width(10_000), _table(names, rows, columns)).maximum <= console.width
 
@@ -118,4 +155,25 @@ def _column_parts(console: Console, names: list[str], rows: list[list[str]]) -> 
         current.append(i)
     if current or not parts:
         parts.append(keys + current)
-    return parts
+    return parts if all(fits(part) for part in parts) else None
+
+
+def defects_found(database: Path, ground_truth: Path) -> dict:
+    """How many of the generator's injected invoice defects the marts found (ground_truth.json "defects").
+
+    A defect counts as found when marts.unforeseen_costs has its (vendor, invoice, line, finding) with the
+    same amount at risk, to the cent; `unexpected` are findings the generator did not inject.
+    """
+    import json
+    from decimal import Decimal
+
+    truth = json.loads(Path(ground_truth).read_text())
+    expected = {(d["vendor_id"], d["invoice_id"], d["line_id"], d["finding"]): Decimal(str(d["amount_at_risk"]))
+                for d in truth.get("defects", [])}
+    with duckdb.connect(str(database), read_only=True) as con:
+        found = {(v, i, line, f): amount for v, i, line, f, amount in con.execute(
+            "select vendor_id, invoice_id, line_id, finding, amount_at_risk from marts.unforeseen_costs").fetchall()}
+    exact = sum(1 for k, amount in expected.items() if k in found and found[k] == amount)
+    return {"injected": len(expected), "found": exact,
+            "wrong_amount": sum(1 for k, amount in expected.items() if k in found and found[k] != amount),
+            "unexpected": sum(1 for k in found if k not in expected)}

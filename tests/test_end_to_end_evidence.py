@@ -137,3 +137,28 @@ def test_billed_vs_worked_equals_ground_truth(demo):
     # the within-tolerance checks (the injected training hours, 2-decimal rounding) raise no finding
     checks = {(c["vendor_id"], c["period_month"], c["category"], c["channel"]) for c in demo["truth"]["evidence_checks"]}
     assert checks and all(rows[k]["finding"] is False and rows[k]["variance_quantity"] > 0 for k in checks)
+
+
+def test_scorecard_evidence_columns_equal_ground_truth(demo):
+    """marts.vendor_scorecard's delivered vs billed FTE, shrinkage, occupancy and containment equal the
+    generator's own figures (generator/evidence_truth.py `scorecard`); null where it has no evidence."""
+    rows = {(r["vendor_id"], str(r["period_month"])[:7]): r for r in mart(demo, "vendor_scorecard")}
+    truth = demo["truth"]["scorecard"]
+    cols = ("delivered_fte", "billed_fte", "shrinkage", "occupancy", "containment_rate")
+    problems = []
+    for t in truth:
+        key = (t["vendor_id"], t["period_month"])
+        r = rows.get(key)
+        if r is None:
+            problems.append(f"{key}: no row")
+            continue
+        problems += [f"{key} {c}: mart {r[c]}, truth {t[c]}" for c in cols if differs(r[c], t[c])]
+    assert not problems, "\n".join(problems[:40])
+    assert len(truth) == 12  # 3 outsourcers and the in-house team, 3 months
+    # FTE billed only by pacific_ph, and overbilled in one month at least (its fte_months finding)
+    billed = [t for t in truth if t["billed_fte"] is not None]
+    assert {t["vendor_id"] for t in billed} == {"pacific_ph"} and len(billed) == 3
+    assert any(Decimal(t["billed_fte"]) > Decimal(t["delivered_fte"]) * Decimal("1.02") for t in billed)
+    # a scorecard month without agent time (the pilot month billed before the contract) has no evidence figures
+    others = [r for k, r in rows.items() if k not in {(t["vendor_id"], t["period_month"]) for t in truth}]
+    assert all(r[c] is None for r in others for c in ("delivered_fte", "billed_fte", "shrinkage", "occupancy"))

@@ -11,21 +11,35 @@
   every scoped model succeeded, so a failed or partial build is simply redone.
 -#}
 
-{% macro in_build_scope(vendor_column='vendor_id', month_column='period_month', fcr_lookback=false) -%}
+{% macro in_build_scope(vendor_column='vendor_id', month_column='period_month', fcr_lookback=false,
+                        scope='int_build_scope') -%}
     {#- the scope's columns are renamed so that unqualified outer column names cannot bind to them;
-        fcr_lookback: also the months where only FCR next contacts may change -#}
+        fcr_lookback: also the months where only FCR next contacts may change; scope: the scope model
+        (worked time has its own: int_build_worked_time_scope, int_build_agent_month_scope) -#}
     exists (
         select 1
         from (
             select vendor_id as scope_vendor_id, period_month as scope_period_month,
                 whole_vendor as scope_whole_vendor, fcr_lookback as scope_fcr_lookback
-            from {{ ref('int_build_scope') }}
+            from {{ ref(scope) }}
         ) as build_scope
         where build_scope.scope_vendor_id = {{ vendor_column }}
             and (build_scope.scope_whole_vendor or (
                 build_scope.scope_period_month = {{ month_column }}
                 {%- if not fcr_lookback %} and not build_scope.scope_fcr_lookback{% endif %}))
     )
+{%- endmacro %}
+
+
+{% macro unbuilt_loads(feed) -%}
+    {#- the loads of a feed that the last successful build did not include (the ledger) -#}
+    select m.load_id
+    from {{ ref('stg_load_manifest') }} as m
+    where m.status = 'loaded'
+        and m.feed = '{{ feed }}'
+        and not exists (
+            select 1 from build_state.built_loads as b where b.load_id = m.load_id
+        )
 {%- endmacro %}
 
 
@@ -41,13 +55,13 @@
 {%- endmacro %}
 
 
-{% macro delete_build_scope(fcr_lookback=false, fcr_lookback_rows=false) -%}
+{% macro delete_build_scope(fcr_lookback=false, fcr_lookback_rows=false, scope='int_build_scope') -%}
     {#- fcr_lookback: also the FCR look-back months; fcr_lookback_rows: also the look-back contacts -#}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where rowid in (
             select target.rowid from {{ this }} as target
-            where {{ in_build_scope('target.vendor_id', 'target.period_month', fcr_lookback) }}
+            where {{ in_build_scope('target.vendor_id', 'target.period_month', fcr_lookback, scope) }}
             {%- if fcr_lookback_rows %}
             union all
             select target.rowid from {{ this }} as target

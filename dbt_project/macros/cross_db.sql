@@ -187,3 +187,20 @@ left join (
     from {{ part }}
 {%- endfor %}
 {%- endmacro %}
+
+{#- The semi join keyword (rows of the left side with a match, once): Spark spells it LEFT SEMI JOIN. -#}
+{% macro semi_join() -%}{{ return(adapter.dispatch('semi_join', 'bpo_warehouse')()) }}{%- endmacro %}
+{% macro default__semi_join() -%}semi join{%- endmacro %}
+{% macro spark__semi_join() -%}left semi join{%- endmacro %}
+
+{#- A query of one DATE column `name` per day from `first_day` up to `end_day` (excluded); literals 'YYYY-MM-DD'. -#}
+{% macro day_series(first_day, end_day, name) -%}
+{{ return(adapter.dispatch('day_series', 'bpo_warehouse')(first_day, end_day, name)) }}
+{%- endmacro %}
+{% macro default__day_series(first_day, end_day, name) -%}
+select cast(range as date) as {{ name }}
+from range(date '{{ first_day }}', date '{{ end_day }}', interval 1 day)
+{%- endmacro %}
+{% macro spark__day_series(first_day, end_day, name) -%}
+select explode(sequence(date '{{ first_day }}', date_sub(date '{{ end_day }}', 1), interval 1 day)) as {{ name }}
+{%- endmacro %}

@@ -289,7 +289,7 @@ def apply_mapping(resolved: ResolvedMapping, path: Path, *, timezone: str | None
         con.execute(f"SET VARIABLE bpo_timezone = {sql_literal(tz)}")
         con.register("src", source.to_arrow())
         exprs = _parsed_expressions(con, resolved)
-        _bind(con, resolved, exprs, source_columns)
+        before_where = _bind(con, resolved, exprs, source_columns)
         out_cols = [(c, exprs[f"columns.{c.name}"]) for c in resolved.feed.columns if f"columns.{c.name}" in exprs]
         if "columns.vendor_id" in exprs:
             out_cols.append((Column("vendor_id", "string"), exprs["columns.vendor_id"]))
@@ -312,13 +312,17 @@ def apply_mapping(resolved: ResolvedMapping, path: Path, *, timezone: str | None
             raise _error(resolved, f"column {col}", first,
                          [f"column {c}: {p}" + "".join(f"\n    {d}" for d in ds) for c, p, ds in problems])
         frame = pl.from_arrow(con.execute(f"SELECT {', '.join(casts)} FROM mapped ORDER BY {_ident(ROW)}").arrow())
+        # rows reaching `where`: more than the records when a derived value unnests a list (one row per element)
+        candidates = source.height if before_where == "src" else \
+            con.execute(f"SELECT count(*) FROM {before_where}").fetchone()[0]
     finally:
         con.close()
     assert isinstance(frame, pl.DataFrame)
     warnings = _drift(resolved, exprs, source_columns)
-    if frame.height < source.height:
-        warnings.append(f"mapping {resolved.path.name}: {source.height - frame.height} of {source.height} source "
-                        f"record(s) left out by its `where`")
+    if frame.height < candidates:
+        what = "source record(s)" if candidates == source.height else "rows (records unnested by `derived`)"
+        warnings.append(f"mapping {resolved.path.name}: {candidates - frame.height} of {candidates} {what} "
+                        f"left out by its `where`")
     return MappedFrame(frame=frame.drop(ROW), timezone=tz, version=resolved.version, warnings=warnings,
                        source_rows=frame[ROW].to_list(), source_columns=source_columns)
 
@@ -344,8 +348,10 @@ def _parsed_expressions(con: duckdb.DuckDBPyConnection, resolved: ResolvedMappin
 
 
 def _bind(con: duckdb.DuckDBPyConnection, resolved: ResolvedMapping, exprs: dict[str, _Expr],
-          source_columns: list[str]) -> None:
-    """Create the derived-value views s1..sN and f; check each expression binds against the file."""
+          source_columns: list[str]) -> str:
+    """Create the derived-value views s1..sN and f; check each expression binds against the file.
+
+    Returns the view that `where` filters (the last derived view, or src)."""
     lower = {c.lower() for c in source_columns}
     previous = "src"
     for i, name in enumerate(resolved.mapping.derived, start=1):
@@ -363,6 +369,7 @@ def _bind(con: duckdb.DuckDBPyConnection, resolved: ResolvedMapping, exprs: dict
     for key, e in exprs.items():
         if key.startswith("columns."):
             _try_bind(con, resolved, e, source_columns, f"SELECT {e.sql} FROM f LIMIT 0")
+    return previous
 
 
 def _try_bind(con: duckdb.DuckDBPyConnection, resolved: ResolvedMapping, e: _Expr, source_columns: list[str],

@@ -36,7 +36,7 @@ def test_unit_tests_pass(empty_dbt_build):
         "minimum_commitment_misbilled")} | {
         "int_service_credits", "int_sla_actuals", "int_sla_contact_counts", "int_pricing_expected_amounts",
         "int_fx_invoice_rates", "unforeseen_costs", "int_qa_evaluations", "int_qa_calibration_pairs",
-        "int_sla_qa_counts"} <= tested
+        "int_sla_qa_counts", "dispute_status"} <= tested
 
 
 def test_every_column_is_documented(empty_dbt_build, dbt_manifest):

@@ -3,9 +3,14 @@
 One generated data set is loaded into two warehouses:
 
 * incrementally, in batches with a `dbt build` after each: the first two
-  months; then a day of updates (an interaction moved to another month,
-  another changed queue and disposition, repeat contacts just after a month
-  boundary for FCR); then the third month (its interactions after its
+  months (without pacific_ph's February agent time and acme_mx's agent_time
+  corrections file); then a day of updates (an interaction moved to another
+  month, another changed queue and disposition, repeat contacts just after a
+  month boundary for FCR); then the late agent time: pacific_ph's February
+  file, acme_mx's corrections file (a January interval re-sent with its true
+  end) and a late acme_mx interval that overlaps, just after midnight on
+  1 February, an interval that started on 31 January in an earlier file (the
+  worked-time look-back); then the third month (its interactions after its
   surveys); then a contract correction (acme_mx's SLA threshold and FCR
   window); a build that selected only some scoped models sits in between and
   must not advance the ledger;
@@ -31,9 +36,16 @@ from tests.dbt.harness import dbt_build
 
 pytestmark = pytest.mark.slow
 
-LOAD_TIMES = {"loaded_at"}
+# when a file was loaded and its random load id (uuid4): not figures, they differ between the two warehouses
+NOT_FIGURES = {"loaded_at", "_load_id"}
 SCOPED_TABLES = ("intermediate.int_interaction_facts", "intermediate.int_interaction_activity",
-                 "intermediate.int_sla_contact_counts", "marts.sla_interval")
+                 "intermediate.int_sla_contact_counts", "marts.sla_interval",
+                 "intermediate.int_agent_time_intervals", "intermediate.int_agent_time_month_parts",
+                 "intermediate.int_agent_months")
+# the late interval: acme_mx's MTY00019 is `available` from 31 January 23:30 to 1 February 02:30 local (the
+# generator's month-end interval, in the January file); this one, sent late, overlaps it by 1.5 h
+LATE_AGENT_TIME = ("record_id,agent_id,site,state,started_at,ended_at\n"
+                   "MTY-AT-LATE-0000001,MTY00019,MTY-Centro,training,2026-02-01 01:00:00,2026-02-01 03:00:00\n")
 
 
 def _validate(feed, frame, vendor_id):
@@ -80,13 +92,13 @@ def _correct_contract(contracts: Path) -> None:
 
 def _rows(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[tuple]:
     """Every row of a table, doubles rounded (parallel float sums may differ in the last bits); load
-    timestamps (`loaded_at`: when a file was loaded, not a figure) left out."""
+    timestamps and load ids (NOT_FIGURES) left out."""
     schema, name = table.split(".")
     cols = con.execute(
         "select column_name, data_type from information_schema.columns "
         "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
         [catalog, schema, name]).fetchall()
-    exprs = [f"round({c}, 9)" if t in ("DOUBLE", "FLOAT") else c for c, t in cols if c not in LOAD_TIMES]
+    exprs = [f"round({c}, 9)" if t in ("DOUBLE", "FLOAT") else c for c, t in cols if c not in NOT_FIGURES]
     return sorted(con.execute(f"select {', '.join(exprs)} from {catalog}.{table}").fetchall(), key=repr)
 
 
@@ -100,11 +112,19 @@ def warehouses(tmp_path_factory):
     day, ids = _updates_file(source / "acme_mx" / "interactions" / "interactions_2026-01.csv")
     extra.write_text(day)
 
+    late_root = root / "extra_agent_time"
+    late = late_root / "acme_mx" / "agent_time" / "agent_time_2026-02-01_late.csv"
+    late.parent.mkdir(parents=True)
+    late.write_text(LATE_AGENT_TIME)
+
     every = sorted(p for p in source.rglob("*") if p.is_file())
     third_month = [p for p in every if "2026-03" in p.name]
     third_surveys = [p for p in third_month if p.parent.name == "surveys"]
     third_rest = [p for p in third_month if p not in third_surveys]
-    first_two = [p for p in every if p not in third_month]
+    late_agent_time = [source / "pacific_ph" / "agent_time" / "agent_time_2026-02.csv.gz",
+                       source / "acme_mx" / "agent_time" / "agent_time_2026-01_corrections.csv"]
+    assert all(p in every for p in late_agent_time)
+    first_two = [p for p in every if p not in third_month and p not in late_agent_time]
 
     inc = Settings(landing=root / "inc" / "landing", contracts=root / "inc" / "contracts",
                    warehouse=root / "inc" / "wh" / "warehouse.duckdb").resolved()
@@ -116,35 +136,49 @@ def warehouses(tmp_path_factory):
     dbt_build(inc.warehouse, "--select", "+int_interaction_facts")
     assert _read(inc.warehouse, "select count(*) from raw.load_manifest where load_id not in "
                                 "(select load_id from build_state.built_loads)") == [(1,)]
-    scopes = {}
+    scopes, worked, agent_months = {}, {}, {}
     build_marts(inc.warehouse)  # ... so that this build still restates the day's months
     scopes["updates"] = _read(inc.warehouse, SCOPE)
+    worked["updates"] = _read(inc.warehouse, WORKED_SCOPE)
+    agent_months["updates"] = _read(inc.warehouse, AGENT_MONTH_SCOPE)
+    _load(inc, late_agent_time, source)
+    _load(inc, [late], late_root)
+    build_marts(inc.warehouse)
+    scopes["late_agent_time"] = _read(inc.warehouse, SCOPE)
+    worked["late_agent_time"] = _read(inc.warehouse, WORKED_SCOPE)
     _load(inc, third_surveys, source)
     build_marts(inc.warehouse)
     _load(inc, third_rest, source)
     build_marts(inc.warehouse)
     scopes["third_month"] = _read(inc.warehouse, SCOPE)
+    worked["third_month"] = _read(inc.warehouse, WORKED_SCOPE)
     _correct_contract(inc.contracts)
     ingest(inc, _validate)  # nothing new to load: the contracts are synced
     build_marts(inc.warehouse)
     scopes["contract"] = _read(inc.warehouse, SCOPE)
+    worked["contract"] = _read(inc.warehouse, WORKED_SCOPE)
 
     full = Settings(landing=root / "full" / "landing", contracts=root / "full" / "contracts",
                     warehouse=root / "full" / "wh" / "warehouse.duckdb").resolved()
     shutil.copytree(inc.contracts, full.contracts)
     _load(full, every, source)
     _load(full, [extra], root / "extra")
+    _load(full, [late], late_root)
     build_marts(full.warehouse)
 
     con = duckdb.connect()
     con.execute(f"attach '{inc.warehouse}' as inc (read_only)")
     con.execute(f"attach '{full.warehouse}' as full_build (read_only)")
-    yield {"con": con, "ids": ids, "scopes": scopes}
+    yield {"con": con, "ids": ids, "scopes": scopes, "worked": worked, "agent_months": agent_months}
     con.close()
 
 
 SCOPE = ("select vendor_id, strftime(period_month, '%Y-%m'), whole_vendor, fcr_lookback "
          "from intermediate.int_build_scope order by all")
+WORKED_SCOPE = ("select vendor_id, strftime(period_month, '%Y-%m'), whole_vendor "
+                "from intermediate.int_build_worked_time_scope order by all")
+AGENT_MONTH_SCOPE = ("select vendor_id, strftime(period_month, '%Y-%m'), whole_vendor "
+                     "from intermediate.int_build_agent_month_scope order by all")
 
 
 def _read(warehouse: Path, sql: str) -> list[tuple]:
@@ -204,3 +238,44 @@ def test_updates_and_cross_month_repeats_are_in_the_facts(warehouses):
     threshold = con.execute("select distinct threshold_seconds from inc.marts.sla_interval "
                             "where vendor_id = 'acme_mx' and channel = 'voice'").fetchall()
     assert threshold == [(25,)]  # the corrected contract restated every month
+
+
+def test_worked_time_builds_recomputed_only_the_touched_vendor_months(warehouses):
+    worked, agent_months = warehouses["worked"], warehouses["agent_months"]
+    # a day of interaction updates touches no agent time; the agent-months of its restated months are
+    # recomputed (their handle time may change), nothing else
+    assert worked["updates"] == []
+    assert agent_months["updates"] == [("acme_mx", "2026-01", False), ("acme_mx", "2026-02", False)]
+    # the late agent time: acme_mx's January (the corrected interval, both versions on 1 January) and
+    # February (the late overlapping interval); pacific_ph's February (its late month file)
+    assert warehouses["scopes"]["late_agent_time"] == []  # no interaction was loaded
+    assert worked["late_agent_time"] == [("acme_mx", "2026-01", False), ("acme_mx", "2026-02", False),
+                                         ("pacific_ph", "2026-02", False)]
+    assert worked["third_month"] == [("acme_mx", "2026-03", False), ("inhouse_us", "2026-03", False),
+                                     ("pacific_ph", "2026-03", False)]
+    assert worked["contract"] == [("acme_mx", None, True)]
+
+
+UTC = "strftime(timezone('UTC', {}), '%Y-%m-%d %H:%M:%S')"  # UTC wall clock, whatever the session's zone
+
+
+def test_late_and_corrected_agent_time_are_in_the_worked_time(warehouses):
+    con = warehouses["con"]
+    # the late interval (1 Feb 01:00-03:00 Monterrey, UTC-6) starts under MTY00019's January interval, which
+    # runs to 02:30 local = 08:30 UTC: 1.5 h overlap, the last 0.5 h counted as training
+    late = con.execute(
+        f"select {UTC.format('covered_until')}, {UTC.format('counted_from')} "
+        "from inc.intermediate.int_agent_time_intervals "
+        "where vendor_id = 'acme_mx' and record_id = 'MTY-AT-LATE-0000001'").fetchall()
+    assert late == [("2026-02-01 08:30:00", "2026-02-01 08:30:00")]
+    parts = con.execute(
+        "select part, work_class, strftime(period_month, '%Y-%m'), seconds "
+        "from inc.intermediate.int_agent_time_month_parts "
+        "where vendor_id = 'acme_mx' and record_id = 'MTY-AT-LATE-0000001' order by part").fetchall()
+    assert parts == [("counted", "training", "2026-02", 1800), ("overlap", "training", "2026-02", 5400)]
+    # the corrected interval (1 Jan 15:48:57-17:49:51 local in the month file, ended 15:49:51 in the corrections
+    # file): one row, the corrected end, 54 s
+    corrected = con.execute(
+        f"select {UTC.format('ended_at')}, epoch(ended_at - started_at) from inc.intermediate.int_agent_time_intervals "
+        "where vendor_id = 'acme_mx' and record_id = 'MTY-AT-202601-0000040'").fetchall()
+    assert corrected == [("2026-01-01 21:49:51", 54)]

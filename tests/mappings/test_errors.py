@@ -102,7 +102,7 @@ def test_a_skipped_local_time_is_an_error_not_a_guess(tmp_path):
 
 @pytest.mark.parametrize("text, expected", [
     ("colums:\n  interaction_id: ID\n", r"interactions.yaml, line 1: colums: unknown key 'colums'"),
-    ("preset: five9\n", r"interactions.yaml, line 1: preset: unknown preset 'five9'; available: amazon_connect_ctr"),
+    ("preset: five9\n", r"interactions.yaml, line 1: preset: unknown preset 'five9'; available: .*five9_call_log"),
     ("source:\n  format: xlsx\ncolumns: {}\n", r"line 2: source.format: Input should be 'csv', 'jsonl'"),
     ("preset: five9_call_log\ncolumns:\n  talk_secs: TALK\n",
      r"line 3: columns.talk_secs: 'talk_secs' is not a column of the interactions feed"),

@@ -20,14 +20,20 @@
 -- site_correlation_months as its sample.
 {% set esat_aggs -%}
     count(esat) as esat_responses,
+    count(*) filter (where esat in (4, 5)) as esat_top2box_responses,
     cast(count(*) filter (where esat in (4, 5)) as double) / nullif(count(esat), 0) as esat_top2box,
     count(enps) as enps_responses,
+    count(*) filter (where enps >= 9) as enps_promoters,
+    count(*) filter (where enps <= 6) as enps_detractors,
     100.0 * (count(*) filter (where enps >= 9) - count(*) filter (where enps <= 6)) / nullif(count(enps), 0) as enps
 {%- endset %}
 {% set csat_aggs -%}
     count(csat) as csat_responses,
+    count(*) filter (where csat in (4, 5)) as csat_top2box_responses,
     cast(count(*) filter (where csat in (4, 5)) as double) / nullif(count(csat), 0) as csat_top2box,
     count(nps) as nps_responses,
+    count(*) filter (where nps >= 9) as nps_promoters,
+    count(*) filter (where nps <= 6) as nps_detractors,
     100.0 * (count(*) filter (where nps >= 9) - count(*) filter (where nps <= 6)) / nullif(count(nps), 0) as nps
 {%- endset %}
 
@@ -83,7 +89,9 @@ vendor_rows as (
         cast(null as {{ dbt.type_string() }}) as site,
         cast(null as {{ dbt.type_string() }}) as queue,
         e.esat_responses, e.esat_top2box, e.enps_responses, e.enps,
-        c.csat_responses, c.csat_top2box, c.nps_responses, c.nps
+        c.csat_responses, c.csat_top2box, c.nps_responses, c.nps,
+        e.esat_top2box_responses, e.enps_promoters, e.enps_detractors,
+        c.csat_top2box_responses, c.nps_promoters, c.nps_detractors
     from esat_vendor as e
     full join csat_vendor as c
         on c.vendor_id = e.vendor_id and c.period_month = e.period_month
@@ -97,7 +105,9 @@ site_rows as (
         coalesce(e.site, c.site) as site,
         cast(null as {{ dbt.type_string() }}) as queue,
         e.esat_responses, e.esat_top2box, e.enps_responses, e.enps,
-        c.csat_responses, c.csat_top2box, c.nps_responses, c.nps
+        c.csat_responses, c.csat_top2box, c.nps_responses, c.nps,
+        e.esat_top2box_responses, e.enps_promoters, e.enps_detractors,
+        c.csat_top2box_responses, c.nps_promoters, c.nps_detractors
     from esat_site as e
     full join csat_site as c
         on c.vendor_id = e.vendor_id and c.period_month = e.period_month and c.site = e.site
@@ -114,7 +124,11 @@ queue_rows as (
         cast(null as double) as esat_top2box,
         cast(null as bigint) as enps_responses,
         cast(null as double) as enps,
-        csat_responses, csat_top2box, nps_responses, nps
+        csat_responses, csat_top2box, nps_responses, nps,
+        cast(null as bigint) as esat_top2box_responses,
+        cast(null as bigint) as enps_promoters,
+        cast(null as bigint) as enps_detractors,
+        csat_top2box_responses, nps_promoters, nps_detractors
     from csat_queue
 ),
 
@@ -169,7 +183,15 @@ select
     c.vendor_esat_csat_correlation,
     coalesce(c.correlation_months, 0) as correlation_months,
     sc.site_esat_csat_correlation,
-    case when r.grain = 'site' then coalesce(sc.site_correlation_months, 0) end as site_correlation_months
+    case when r.grain = 'site' then coalesce(sc.site_correlation_months, 0) end as site_correlation_months,
+    -- the counts behind the shares (added last, so the columns above keep their places): they add up
+    -- across months and queues, where the shares do not (the metrics divide their sums)
+    coalesce(r.esat_top2box_responses, 0) as esat_top2box_responses,
+    coalesce(r.enps_promoters, 0) as enps_promoters,
+    coalesce(r.enps_detractors, 0) as enps_detractors,
+    coalesce(r.csat_top2box_responses, 0) as csat_top2box_responses,
+    coalesce(r.nps_promoters, 0) as nps_promoters,
+    coalesce(r.nps_detractors, 0) as nps_detractors
 from all_rows as r
 left join {{ ref('stg_contracts') }} as k on k.vendor_id = r.vendor_id
 left join correlation as c on c.vendor_id = r.vendor_id

@@ -32,6 +32,7 @@ select
     fcr_basis,
     fcr_repeat_basis_contacts,
     fcr_disposition_basis_contacts,
+    fcr_resolved_contacts,
     evaluator_side,
     credit_pct,
     fees_amount,

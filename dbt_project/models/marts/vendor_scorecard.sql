@@ -7,6 +7,12 @@
 --     handled_contacts): marts.quality, vendor grain (both evaluator sides);
 --   containment_rate: contained / self-service sessions of the month, all
 --     self-service channels (int_self_service_months); null without sessions;
+--   delivered_fte, billed_fte, shrinkage, occupancy (domain.md "Worked time"):
+--     from the month's agent time (int_worked_time_months: paid hours /
+--     fte_hours_per_month, 1 - productive / paid, handle time / productive
+--     time) and the fte_months lines billed (marts.billed_vs_worked); exact
+--     decimals, null without agent time (billed_fte: without an FTE line);
+--     listed after rank so the existing columns keep their places;
 --   csat_top2box, nps, esat (top-2-box of agent ESAT): marts.esat_csat,
 --     vendor grain;
 --   fcr_rate: the actual of the contract's all-channel, all-queue fcr_rate
@@ -80,6 +86,19 @@ containment as (
     group by vendor_id, period_month
 ),
 
+worked as (
+    select vendor_id, period_month, paid_seconds, productive_seconds, handle_seconds, delivered_fte
+    from {{ ref('int_worked_time_months') }}
+),
+
+billed_fte as (
+    -- latest revisions, duplicates left out, as the quantity rule counts them; none billed: no row
+    select vendor_id, period_month, sum(billed_quantity) as billed_fte
+    from {{ ref('billed_vs_worked') }}
+    where category = 'fte_months' and billed_lines > 0
+    group by vendor_id, period_month
+),
+
 findings as (
     select
         vendor_id,
@@ -124,7 +143,12 @@ scored as (
         cast({{ decimal_div('k.net_cost_reporting', 'k.handled_contacts', 4) }} as decimal(18,4)) as cost_per_contact,
         cast(case when f.vendor_id is null then 0 else f.amount_at_risk end as decimal(18,4)) as amount_at_risk,
         coalesce(f.findings, 0) as findings,
-        coalesce(f.fx_rate_missing, false) or coalesce(k.fx_rate_missing, false) as fx_rate_missing
+        coalesce(f.fx_rate_missing, false) or coalesce(k.fx_rate_missing, false) as fx_rate_missing,
+        cast(case when w.paid_seconds > 0 then w.delivered_fte end as decimal(38,10)) as delivered_fte,
+        cast(bf.billed_fte as decimal(38,4)) as billed_fte,
+        cast({{ decimal_div('w.paid_seconds - w.productive_seconds', 'w.paid_seconds', 10) }} as decimal(38,10))
+            as shrinkage,
+        cast({{ decimal_div('w.handle_seconds', 'w.productive_seconds', 10) }} as decimal(38,10)) as occupancy
     from grid as g
     left join {{ ref('stg_contracts') }} as c on c.vendor_id = g.vendor_id
     left join sla as s on s.vendor_id = g.vendor_id and s.period_month = g.period_month
@@ -133,6 +157,8 @@ scored as (
     left join findings as f on f.vendor_id = g.vendor_id and f.period_month = g.period_month
     left join quality as q on q.vendor_id = g.vendor_id and q.period_month = g.period_month
     left join containment as ss on ss.vendor_id = g.vendor_id and ss.period_month = g.period_month
+    left join worked as w on w.vendor_id = g.vendor_id and w.period_month = g.period_month
+    left join billed_fte as bf on bf.vendor_id = g.vendor_id and bf.period_month = g.period_month
 ),
 
 components as (
@@ -170,7 +196,8 @@ weighted as (
 )
 
 select
-    {{ star_except(['is_ranked', 'weighted_sum', 'score_weight']) }},
+    {{ star_except(['is_ranked', 'weighted_sum', 'score_weight', 'delivered_fte', 'billed_fte', 'shrinkage',
+                    'occupancy']) }},
     '{{ var("reporting_currency") }}' as reporting_currency,
     cast(score_weight as double) as score_weight,
     case when score_weight > 0 then weighted_sum / score_weight end as score,
@@ -180,5 +207,9 @@ select
             -- rounded so that equal scores reached by different float sums tie
             order by round(weighted_sum / nullif(score_weight, 0), 9) desc
         )
-    end as rank
+    end as rank,
+    delivered_fte,
+    billed_fte,
+    shrinkage,
+    occupancy
 from weighted

@@ -14,13 +14,7 @@ whole_vendors as (
 ),
 
 new_loads as (
-    select m.load_id
-    from {{ ref('stg_load_manifest') }} as m
-    where m.status = 'loaded'
-        and m.feed = 'interactions'
-        and not exists (
-            select 1 from build_state.built_loads as b where b.load_id = m.load_id
-        )
+    {{ unbuilt_loads('interactions') }}
 ),
 
 new_rows as (
@@ -34,7 +28,7 @@ new_rows as (
 earlier_versions as (
     select i.vendor_id, i.interaction_id, i.queue, i.customer_ref_hash, i.arrived_at
     from {{ ref('stg_interactions') }} as i
-    semi join new_rows as n
+    {{ semi_join() }} new_rows as n
         on n.vendor_id = i.vendor_id and n.interaction_id = i.interaction_id
     where i._load_id not in (select load_id from new_loads)
 )

@@ -1,7 +1,7 @@
 {{ config(materialized='table') }}
 -- Per vendor, what the scoped (incremental) models depend on in its contract:
 -- the FCR look-back horizon and a fingerprint of every contract field the
--- interaction-derived models read (kind, timezone, version dates, SLA lines), and of the code of the
+-- scoped models read (kind, timezone, versions, SLA lines, worked_time states), and of the code of the
 -- scoped models (macros/build_scope.sql scoped_logic_fingerprint). A changed fingerprint restates
 -- all of the vendor's months (int_build_scope); pricing changes need no
 -- restatement because the money marts are rebuilt whole on every build.
@@ -17,6 +17,10 @@ with contract_rows as (
     union all
     select vendor_id, 'sla ' || {{ row_as_text('s') }}
     from {{ ref('stg_contract_sla') }} as s
+    union all
+    -- worked_time.states: the class of each state (fte_hours_per_month is on the version row)
+    select vendor_id, 'state ' || {{ row_as_text('w') }}
+    from {{ ref('stg_contract_worked_time_states') }} as w
     union all
     -- the code the scoped models are computed with: a change restates every vendor once
     select vendor_id, 'logic {{ scoped_logic_fingerprint() }}'

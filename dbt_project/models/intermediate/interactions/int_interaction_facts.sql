@@ -52,7 +52,7 @@ versions as (
     select i.*
     from {{ ref('stg_interactions') }} as i
     {% if scoped %}
-    semi join scoped_ids as s on s.vendor_id = i.vendor_id and s.interaction_id = i.interaction_id
+    {{ semi_join() }} scoped_ids as s on s.vendor_id = i.vendor_id and s.interaction_id = i.interaction_id
     {% endif %}
 ),
 
@@ -110,7 +110,7 @@ candidates as (
     union all by name
     select t.vendor_id, t.queue, t.customer_ref_hash, t.arrived_at, false as is_built
     from {{ this }} as t
-    semi join (
+    {{ semi_join() }} (
         select vendor_id, queue, customer_ref_hash,
             min(arrived_at) as first_arrived_at,
             max(arrived_at) + {{ seconds_interval('max(fcr_horizon_days) * 86400') }} as last_relevant_at

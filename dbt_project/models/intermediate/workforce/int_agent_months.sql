@@ -1,4 +1,10 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    tags=['scoped'],
+    pre_hook="{{ delete_build_scope(scope='int_build_agent_month_scope') }}",
+) }}
+-- depends_on: {{ ref('int_build_agent_month_scope') }}
 -- One row per vendor × agent × local month with agent time in it
 -- (int_agent_time_month_parts): seconds by class, paid (productive + training
 -- + paid_other), overlap, and the handle time of the agent's answered
@@ -6,8 +12,15 @@
 -- (int_interaction_facts). The agent's site in the month is the site of most of
 -- its counted time (ties: the first site by name; null when none was sent), so
 -- an agent counts in one site per month.
+-- Incremental by vendor × month (tag `scoped`, int_build_agent_month_scope): the
+-- months whose worked time or whose interaction facts this build recomputed.
+{% set scoped = is_incremental() %}
+{% set scope = 'int_build_agent_month_scope' %}
 with parts as (
     select * from {{ ref('int_agent_time_month_parts') }}
+    {% if scoped %}
+    where {{ in_build_scope(scope=scope) }}
+    {% endif %}
 ),
 
 by_site as (
@@ -48,6 +61,9 @@ handled as (
         cast(sum(handle_seconds) as bigint) as handle_seconds
     from {{ ref('int_interaction_facts') }}
     where is_answered and agent_id is not null
+    {%- if scoped %}
+        and {{ in_build_scope(scope=scope) }}
+    {%- endif %}
     group by vendor_id, agent_id, period_month
 )
 

@@ -1,4 +1,10 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    tags=['scoped'],
+    pre_hook="{{ delete_build_scope(scope='int_build_worked_time_scope') }}",
+) }}
+-- depends_on: {{ ref('int_build_worked_time_scope') }}
 -- Worked time per agent interval and local month, classified (domain.md
 -- "Worked time"): the counted and the overlap part of each interval
 -- (int_agent_time_intervals) cut at local midnight of each month's first day
@@ -13,8 +19,19 @@
 -- Only the intervals that cross a local month start are joined to the months;
 -- the version is looked up once per vendor-month (4M intervals: a range join of
 -- every interval and a window over every part ran out of the 1.5 GB build memory).
+-- Incremental by vendor × part month (tag `scoped`, int_build_worked_time_scope):
+-- a build recomputes the parts in the scope's months, from every interval that
+-- reaches into them (those that started in an earlier, kept month included).
+{% set scoped = is_incremental() %}
+{% set scope = 'int_build_worked_time_scope' %}
 with intervals as (
-    select * from {{ ref('int_agent_time_intervals') }}
+    select i.*
+    from {{ ref('int_agent_time_intervals') }} as i
+    {% if scoped %}
+    {{ semi_join() }} {{ ref(scope) }} as s
+        on s.vendor_id = i.vendor_id
+        and (s.whole_vendor or s.period_month between i.period_month and i.end_month)
+    {% endif %}
 ),
 
 segments as (
@@ -118,3 +135,6 @@ join {{ ref('stg_contract_worked_time_states') }} as w
     on w.vendor_id = p.vendor_id
     and w.version_id = m.version_id
     and w.state = p.state
+{% if scoped %}
+where {{ in_build_scope('p.vendor_id', 'p.period_month', scope=scope) }}
+{% endif %}
