@@ -1,4 +1,4 @@
-"""The raw layer as Parquet for other engines (Spark: docs/growing.md "The same marts on Spark").
+"""The raw layer as Parquet for other engines (Spark: docs/growing.md "A distributed engine (Spark)").
 
 One folder per raw table, `<folder>/<table>/data.parquet`, written by DuckDB's
 `COPY ... (FORMAT parquet)`: DECIMAL stays DECIMAL (money is never a float),

@@ -1,4 +1,4 @@
-"""The marts on Apache Spark (docs/growing.md "The same marts on Spark"): `bpo build --engine spark`.
+"""The marts on Apache Spark (docs/growing.md "A distributed engine (Spark)"): `bpo build --engine spark`.
 
 The same dbt project, target `spark` (dbt_project/profiles.yml: dbt-spark, session method,
 a local pyspark session in this process). Its raw sources are the Parquet folders of the raw

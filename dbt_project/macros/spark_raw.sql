@@ -1,5 +1,5 @@
 {#-
-  The raw sources on Spark (docs/growing.md "The same marts on Spark"): each table of
+  The raw sources on Spark (docs/growing.md "A distributed engine (Spark)"): each table of
   source `raw` is the Parquet folder publish exports (serving/export_parquet.py),
   `<var bpo_raw_parquet>/<table>/`, registered as an external table of the `raw`
   schema at the start of every build, so `source('raw', ...)` reads the same rows as

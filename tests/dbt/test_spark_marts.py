@@ -1,4 +1,4 @@
-"""The same dbt project on Spark gives the same marts as on DuckDB (docs/growing.md "The same marts on Spark").
+"""The same dbt project on Spark gives the same marts as on DuckDB (docs/growing.md "A distributed engine (Spark)").
 
 One small generated data set (the evidence feeds included, so every mart has rows) goes through `bpo run`
 (DuckDB build, publish, which also exports the raw layer as Parquet); then `build_marts_spark` builds every
