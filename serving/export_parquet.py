@@ -29,6 +29,9 @@ def export_raw_parquet(warehouse: Path, folder: Path) -> list[str]:
     """Write every table of the warehouse's `raw` schema to `folder/<table>/data.parquet`; the tables, sorted."""
     folder = Path(folder).resolve()
     folder.parent.mkdir(parents=True, exist_ok=True)
+    # what an export killed half-way left behind
+    for stale in [*folder.parent.glob(f".{folder.name}.*.tmp"), *folder.parent.glob(f".{folder.name}.*.old")]:
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.mkdir()
     con = duckdb.connect()

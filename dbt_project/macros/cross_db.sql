@@ -57,16 +57,28 @@ cast((({{ num }}) - ({{ num }}) % ({{ den }})) / ({{ den }}) as decimal(38,0))
 date_format({{ d }}, '{{ format | replace("%Y", "yyyy") | replace("%m", "MM") | replace("%d", "dd") }}')
 {%- endmacro %}
 
-{#- string_agg with an order (and distinct): DuckDB's `string_agg(x, sep order by o)`,
-    Spark's `listagg(x, sep) within group (order by o)`. -#}
-{% macro string_agg_ordered(expr, separator, order_by, distinct=false) -%}
-{{ return(adapter.dispatch('string_agg_ordered', 'bpo_warehouse')(expr, separator, order_by, distinct)) }}
+{#- string_agg with an order (and distinct), over the rows that pass `filter` (a condition; none = all):
+    DuckDB's `string_agg(x, sep order by o) filter (where ...)`, Spark's `listagg(x, sep) within group
+    (order by o)`. Spark 4.3 fails (ClassCastException) on listagg distinct with a filter, so a distinct
+    list, which is ordered by its own values, is array_join(array_sort(collect_set(x))) there (null, as
+    string_agg, when no row has a value). -#}
+{% macro string_agg_ordered(expr, separator, order_by, distinct=false, filter=none) -%}
+{{ return(adapter.dispatch('string_agg_ordered', 'bpo_warehouse')(expr, separator, order_by, distinct, filter)) }}
 {%- endmacro %}
-{% macro default__string_agg_ordered(expr, separator, order_by, distinct) -%}
+{% macro default__string_agg_ordered(expr, separator, order_by, distinct, filter) -%}
 string_agg({% if distinct %}distinct {% endif %}{{ expr }}, {{ separator }} order by {{ order_by }})
+{%- if filter is not none %} filter (where {{ filter }}){% endif %}
 {%- endmacro %}
-{% macro spark__string_agg_ordered(expr, separator, order_by, distinct) -%}
-listagg({% if distinct %}distinct {% endif %}{{ expr }}, {{ separator }}) within group (order by {{ order_by }})
+{% macro spark__string_agg_ordered(expr, separator, order_by, distinct, filter) -%}
+{%- set where = ' filter (where ' ~ filter ~ ')' if filter is not none else '' -%}
+{%- if distinct -%}
+{%- if order_by != expr -%}
+{{ exceptions.raise_compiler_error("string_agg_ordered: a distinct list is ordered by its own values") }}
+{%- endif -%}
+nullif(array_join(array_sort(collect_set({{ expr }}){{ where }}), {{ separator }}), '')
+{%- else -%}
+listagg({{ expr }}, {{ separator }}) within group (order by {{ order_by }}){{ where }}
+{%- endif -%}
 {%- endmacro %}
 
 {#- The value of the row with the largest / smallest key (DuckDB arg_max / arg_min, Spark max_by / min_by). -#}

@@ -27,7 +27,7 @@ credits_due as (
             "s.metric || coalesce(' ' || s.channel, '') || coalesce(' ' || s.queue, '')
                 || ' (actual ' || coalesce(cast(round(s.actual, 4) as " ~ dbt.type_string() ~ "), '?') || ' vs target '
                 || " ~ fmt_num('s.target') ~ " || ', credit ' || " ~ fmt_num('s.credit_pct * 100') ~ " || '%)'",
-            "'; '", 's.sla_line') }} filter (where s.met = false and s.credit_pct > 0) as missed_text,
+            "'; '", 's.sla_line', filter='s.met = false and s.credit_pct > 0') }} as missed_text,
         bool_or(s.credit_cap_applied) as cap_bites
     from {{ ref('int_service_credits') }} as s
     group by s.vendor_id, s.period_month

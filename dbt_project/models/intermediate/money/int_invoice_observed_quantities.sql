@@ -158,8 +158,8 @@ self_service_observed as (
         cast(1 as decimal(38,4)) as observed_exact_denominator,
         'raw.self_service: ' || coalesce(g.channel, 'all-channel') || ' sessions with outcome contained in '
             || {{ format_date('g.period_month', '%Y-%m') }} || ' (' || coalesce(any_value(c.timezone), 'UTC') || '); files: '
-            || coalesce({{ string_agg_ordered('s.source_files', "', '", 's.source_files', distinct=true) }}
-                filter (where g.channel is null or s.channel = g.channel), '-') as observed_quantity_source
+            || coalesce({{ string_agg_ordered('s.source_files', "', '", 's.source_files', distinct=true,
+                filter='g.channel is null or s.channel = g.channel') }}, '-') as observed_quantity_source
     from groups as g
     -- any session of the vendor's month means the feed was loaded for it
     join self_service_months as s
