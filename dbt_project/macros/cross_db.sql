@@ -167,13 +167,15 @@ left join (
     columns, then any new ones; a part without a column gives null). Spark has no BY NAME: there
     each part selects the columns by name, in that order. parts: relations (ref()), whose columns
     Spark reads from the catalog, or CTE names, for which `columns` lists every column (each part
-    must have them all). -#}
+    must have them all). With `columns`, DuckDB selects exactly those too, so a column added to the
+    parts but not to the list is missing on both engines alike (the marts' tests notice), never on
+    Spark alone. -#}
 {% macro union_all_by_name(parts, columns=none) -%}
 {{ return(adapter.dispatch('union_all_by_name', 'bpo_warehouse')(parts, columns)) }}
 {%- endmacro %}
 {% macro default__union_all_by_name(parts, columns) -%}
 {%- for part in parts %}
-    {% if not loop.first %}union all by name {% endif %}select * from {{ part }}
+    {% if not loop.first %}union all by name {% endif %}select {{ columns | join(', ') if columns is not none else '*' }} from {{ part }}
 {%- endfor %}
 {%- endmacro %}
 {% macro spark__union_all_by_name(parts, columns) -%}

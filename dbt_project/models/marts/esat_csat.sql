@@ -135,7 +135,8 @@ queue_rows as (
 all_rows as (
     {{ union_all_by_name(['vendor_rows', 'site_rows', 'queue_rows'], columns=[
         'grain', 'vendor_id', 'period_month', 'site', 'queue', 'esat_responses', 'esat_top2box', 'enps_responses',
-        'enps', 'csat_responses', 'csat_top2box', 'nps_responses', 'nps']) }}
+        'enps', 'csat_responses', 'csat_top2box', 'nps_responses', 'nps', 'esat_top2box_responses', 'enps_promoters',
+        'enps_detractors', 'csat_top2box_responses', 'nps_promoters', 'nps_detractors']) }}
 ),
 
 correlation as (
