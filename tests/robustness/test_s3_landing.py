@@ -340,3 +340,20 @@ def test_the_sensor_requests_each_new_s3_object_once(bucket, s3_settings, valida
         with dg.build_sensor_context(resources=defs.resources, instance=instance, cursor=cursor) as context:
             again = sensor(context)  # the object is recorded and nothing new landed: no request
         assert isinstance(again, dg.SkipReason)
+
+
+@pytest.mark.slow
+def test_bpo_replay_of_a_quarantined_s3_object(bucket, s3_settings, validate):
+    bucket.put("landing/newco_ph/interactions/first.csv", interactions(3))
+    (result,) = ingest(s3_settings, validate)
+    assert result.status == "quarantined"
+    copy = s3_settings.quarantine_dir / "newco_ph" / "interactions" / "first.csv"
+    write_contract(s3_settings.contracts, "newco_ph", timezone="Asia/Manila", currency="PHP")
+    url = f"{bucket.url()}/newco_ph/interactions/first.csv"
+    replayed = CliRunner().invoke(app, ["replay", url, "--landing", bucket.url(), "--contracts",
+                                        str(s3_settings.contracts), "--warehouse", str(s3_settings.warehouse)])
+    assert replayed.exit_code == 0, replayed.output
+    assert "committed 1 file(s) (3 rows)" in replayed.output
+    assert not copy.exists() and not copy.with_name("first.csv.reason.txt").exists()  # nothing left to replay
+    assert query(s3_settings, "select status from raw.load_manifest order by processed_at") == [
+        ("quarantined",), ("loaded",)]
