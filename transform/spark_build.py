@@ -40,8 +40,6 @@ def build_marts_spark(warehouse: Path | None, out: Path, *, raw_parquet: Path | 
     raw_parquet: an existing raw export (publish's `raw_parquet/`); None = export `warehouse` now.
     work: Spark's scratch (dbt target folder, Spark's table folder); default `out/.spark_work`.
     """
-    from dbt.cli.main import dbtRunner
-
     out = Path(out).resolve()
     work = Path(work or out / ".spark_work").resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -50,15 +48,25 @@ def build_marts_spark(warehouse: Path | None, out: Path, *, raw_parquet: Path | 
             raise ValueError("give the warehouse or an exported raw Parquet folder")
         raw_parquet = work / "raw_parquet"
         export_raw_parquet(Path(warehouse), raw_parquet)
+    failed = run_spark_dbt(raw_parquet, work, reporting_currency)
+    if failed:
+        raise SparkBuildFailed(f"dbt on Spark failed (models failed: {', '.join(failed)}; "
+                               f"log: {work / 'dbt_target' / 'dbt.log'})")
+    return write_marts(out)
+
+
+def run_spark_dbt(raw_parquet: Path, work: Path, reporting_currency: str = "USD") -> list[str]:
+    """dbt on the spark target in this process, from a fresh table folder; the models that failed (none: [])."""
+    from dbt.cli.main import dbtRunner
+
     # the catalog lives in the Spark session: tables a previous process left in its folder would
     # block the new ones of the same name (LOCATION_ALREADY_EXISTS)
     shutil.rmtree(work / "spark-warehouse", ignore_errors=True)
     result = dbtRunner().invoke(spark_dbt_args(raw_parquet, work, reporting_currency))
-    if not result.success:
-        failed = [r.node.name for r in (result.result or []) if str(r.status) in ("error", "fail")]
-        detail = f"models failed: {', '.join(failed)}" if failed else str(result.exception or "see dbt.log")
-        raise SparkBuildFailed(f"dbt on Spark failed ({detail}; log: {work / 'dbt_target' / 'dbt.log'})")
-    return write_marts(out)
+    failed = [r.node.name for r in (result.result or []) if str(r.status) in ("error", "fail")]
+    if not result.success and not failed:
+        raise SparkBuildFailed(f"dbt on Spark failed: {result.exception or 'see ' + str(work / 'dbt_target' / 'dbt.log')}")
+    return failed
 
 
 def write_marts(out: Path, schema: str = "marts") -> list[str]:

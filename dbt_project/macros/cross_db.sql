@@ -25,7 +25,8 @@ cast((({{ num }}) - ({{ num }}) % ({{ den }})) / ({{ den }}) as decimal(38,0))
 {#- A number's integer part (toward zero); Spark's trunc() is for dates only. -#}
 {% macro trunc_number(x) -%}{{ return(adapter.dispatch('trunc_number', 'bpo_warehouse')(x)) }}{%- endmacro %}
 {% macro default__trunc_number(x) -%}trunc({{ x }}){%- endmacro %}
-{% macro spark__trunc_number(x) -%}(case when ({{ x }}) < 0 then ceil({{ x }}) else floor({{ x }}) end){%- endmacro %}
+{#- x % 1 keeps x's sign (truncated remainder), so x - x % 1 is x toward zero, exact on decimals -#}
+{% macro spark__trunc_number(x) -%}(({{ x }}) - ({{ x }}) % 1){%- endmacro %}
 
 {#- `<alias>.*` without some columns: DuckDB `* exclude (...)`, Spark `* except (...)`.
     replace: {column: expression} to give in place of a column (DuckDB `replace (...)`, same
