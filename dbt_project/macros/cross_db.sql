@@ -219,3 +219,11 @@ from range(date '{{ first_day }}', date '{{ end_day }}', interval 1 day)
 {% macro spark__day_series(first_day, end_day, name) -%}
 select explode(sequence(date '{{ first_day }}', date_sub(date '{{ end_day }}', 1), interval 1 day)) as {{ name }}
 {%- endmacro %}
+
+{#- `text` without the trailing characters in `characters` (DuckDB rtrim(text, characters); Spark's
+    two-argument rtrim takes them the other way round, so the standard TRIM(TRAILING ...) there). -#}
+{% macro rtrim_chars(text, characters) -%}
+{{ return(adapter.dispatch('rtrim_chars', 'bpo_warehouse')(text, characters)) }}
+{%- endmacro %}
+{% macro default__rtrim_chars(text, characters) -%}rtrim({{ text }}, {{ characters }}){%- endmacro %}
+{% macro spark__rtrim_chars(text, characters) -%}trim(trailing {{ characters }} from {{ text }}){%- endmacro %}

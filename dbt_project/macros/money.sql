@@ -60,7 +60,7 @@ coalesce(cast({{ round_half_even(x, 2) }} as {{ dbt.type_string() }}), '?')
 {%- endmacro %}
 
 {% macro fmt_num(x) -%}
-coalesce(rtrim(rtrim(cast(cast(({{ x }}) as decimal(38,4)) as {{ dbt.type_string() }}), '0'), '.'), '?')
+coalesce({{ rtrim_chars(rtrim_chars('cast(cast((' ~ x ~ ') as decimal(38,4)) as ' ~ dbt.type_string() ~ ')', "'0'"), "'.'") }}, '?')
 {%- endmacro %}
 
 {#- The rate to the reporting currency from an as-of FX join: the rate found,
