@@ -295,7 +295,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dg.asset(deps=[dg.AssetKey("published_marts")], group_name="serving")
+# in the warehouse pool like every step: two runs never write the page at once, each after its own publish
+@dg.asset(deps=[dg.AssetKey("published_marts")], group_name="serving", pool=WAREHOUSE_POOL)
 def report_card(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """The report card of the marts just published (one offline HTML page): <published folder>/report/index.html."""
     from serving.report_card import ReportError, write_report

@@ -7,10 +7,10 @@ One generated data set is loaded into two warehouses:
   corrections file); then a day of updates (an interaction moved to another
   month, another changed queue and disposition, repeat contacts just after a
   month boundary for FCR); then the late agent time: pacific_ph's February
-  file, acme_mx's corrections file (a January interval re-sent with its true
-  end) and a late acme_mx interval that overlaps, just after midnight on
-  1 February, an interval that started on 31 January in an earlier file (the
-  worked-time look-back); then the third month (its interactions after its
+  file with a late interval that overlaps, just after midnight on 1 February,
+  an interval that started on 31 January in the January file (the worked-time
+  look-back: January is not recomputed), and acme_mx's corrections file (a
+  January interval re-sent with its true end); then the third month (its interactions after its
   surveys); then a contract correction (acme_mx's SLA threshold and FCR
   window); a build that selected only some scoped models sits in between and
   must not advance the ledger;
@@ -42,10 +42,10 @@ SCOPED_TABLES = ("intermediate.int_interaction_facts", "intermediate.int_interac
                  "intermediate.int_sla_contact_counts", "marts.sla_interval",
                  "intermediate.int_agent_time_intervals", "intermediate.int_agent_time_month_parts",
                  "intermediate.int_agent_months")
-# the late interval: acme_mx's MTY00019 is `available` from 31 January 23:30 to 1 February 02:30 local (the
-# generator's month-end interval, in the January file); this one, sent late, overlaps it by 1.5 h
+# the late interval: pacific_ph's PH-00011 is `ready` from 31 January 23:30 to 1 February 02:30 Manila time (the
+# generator's month-end interval, in the January file); this one (`nesting`: training), sent late, overlaps it by 1.5 h
 LATE_AGENT_TIME = ("record_id,agent_id,site,state,started_at,ended_at\n"
-                   "MTY-AT-LATE-0000001,MTY00019,MTY-Centro,training,2026-02-01 01:00:00,2026-02-01 03:00:00\n")
+                   "PH-AT-LATE-0000001,PH-00011,MNL-Ortigas,nesting,2026-02-01T01:00:00+08:00,2026-02-01T03:00:00+08:00\n")
 
 
 def _validate(feed, frame, vendor_id):
@@ -113,7 +113,7 @@ def warehouses(tmp_path_factory):
     extra.write_text(day)
 
     late_root = root / "extra_agent_time"
-    late = late_root / "acme_mx" / "agent_time" / "agent_time_2026-02-01_late.csv"
+    late = late_root / "pacific_ph" / "agent_time" / "agent_time_2026-02-01_late.csv"
     late.parent.mkdir(parents=True)
     late.write_text(LATE_AGENT_TIME)
 
@@ -246,11 +246,10 @@ def test_worked_time_builds_recomputed_only_the_touched_vendor_months(warehouses
     # recomputed (their handle time may change), nothing else
     assert worked["updates"] == []
     assert agent_months["updates"] == [("acme_mx", "2026-01", False), ("acme_mx", "2026-02", False)]
-    # the late agent time: acme_mx's January (the corrected interval, both versions on 1 January) and
-    # February (the late overlapping interval); pacific_ph's February (its late month file)
+    # the late agent time: acme_mx's January (the corrected interval, both versions on 1 January);
+    # pacific_ph's February (its late month file and the late overlapping interval), not its January
     assert warehouses["scopes"]["late_agent_time"] == []  # no interaction was loaded
-    assert worked["late_agent_time"] == [("acme_mx", "2026-01", False), ("acme_mx", "2026-02", False),
-                                         ("pacific_ph", "2026-02", False)]
+    assert worked["late_agent_time"] == [("acme_mx", "2026-01", False), ("pacific_ph", "2026-02", False)]
     assert worked["third_month"] == [("acme_mx", "2026-03", False), ("inhouse_us", "2026-03", False),
                                      ("pacific_ph", "2026-03", False)]
     assert worked["contract"] == [("acme_mx", None, True)]
@@ -261,17 +260,18 @@ UTC = "strftime(timezone('UTC', {}), '%Y-%m-%d %H:%M:%S')"  # UTC wall clock, wh
 
 def test_late_and_corrected_agent_time_are_in_the_worked_time(warehouses):
     con = warehouses["con"]
-    # the late interval (1 Feb 01:00-03:00 Monterrey, UTC-6) starts under MTY00019's January interval, which
-    # runs to 02:30 local = 08:30 UTC: 1.5 h overlap, the last 0.5 h counted as training
+    # the late interval (1 Feb 01:00-03:00 Manila, UTC+8) starts under PH-00011's January interval, which
+    # runs to 02:30 local = 31 Jan 18:30 UTC and was kept from an earlier build (the look-back):
+    # 1.5 h overlap, the last 0.5 h counted as training
     late = con.execute(
         f"select {UTC.format('covered_until')}, {UTC.format('counted_from')} "
         "from inc.intermediate.int_agent_time_intervals "
-        "where vendor_id = 'acme_mx' and record_id = 'MTY-AT-LATE-0000001'").fetchall()
-    assert late == [("2026-02-01 08:30:00", "2026-02-01 08:30:00")]
+        "where vendor_id = 'pacific_ph' and record_id = 'PH-AT-LATE-0000001'").fetchall()
+    assert late == [("2026-01-31 18:30:00", "2026-01-31 18:30:00")]
     parts = con.execute(
         "select part, work_class, strftime(period_month, '%Y-%m'), seconds "
         "from inc.intermediate.int_agent_time_month_parts "
-        "where vendor_id = 'acme_mx' and record_id = 'MTY-AT-LATE-0000001' order by part").fetchall()
+        "where vendor_id = 'pacific_ph' and record_id = 'PH-AT-LATE-0000001' order by part").fetchall()
     assert parts == [("counted", "training", "2026-02", 1800), ("overlap", "training", "2026-02", 5400)]
     # the corrected interval (1 Jan 15:48:57-17:49:51 local in the month file, ended 15:49:51 in the corrections
     # file): one row, the corrected end, 54 s
