@@ -629,6 +629,39 @@ def report(
 
 @app.command()
 @friendly_errors
+def build(
+    warehouse: WarehouseOpt = Path("warehouse.duckdb"),
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (the warehouse itself) or spark")] = "duckdb",
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="spark: folder for the marts as Parquet, one folder per mart "
+                      "(default: spark_marts/ beside the warehouse)")] = None,
+    raw_parquet: Annotated[Path | None, typer.Option(
+        "--raw-parquet", help="spark: an existing raw Parquet export (publish's raw_parquet/); "
+                              "default: export the warehouse's raw layer now")] = None,
+) -> None:
+    """Build the marts from the raw layer: in the warehouse (DuckDB), or on Apache Spark as Parquet."""
+    from ingestion.settings import Settings
+
+    reporting_currency = Settings.from_env().reporting_currency
+    if engine == "duckdb":
+        from transform.dbt_build import build_marts
+
+        build_marts(warehouse, reporting_currency=reporting_currency)
+        console.print(f"[green]marts built[/] in {warehouse.resolve()}", highlight=False)
+        return
+    if engine != "spark":
+        raise typer.BadParameter(f"--engine: expected duckdb or spark, got {engine!r}")
+    if raw_parquet is None and not warehouse.exists():
+        raise FileNotFoundError(f"warehouse not found: {warehouse}")
+    from transform.spark_build import build_marts_spark
+
+    out = out or warehouse.resolve().parent / "spark_marts"
+    marts = build_marts_spark(warehouse, out, raw_parquet=raw_parquet, reporting_currency=reporting_currency)
+    console.print(f"[green]{len(marts)} marts built on Spark[/] as Parquet in {out.resolve()}", highlight=False)
+
+
+@app.command()
+@friendly_errors
 def docs(
     warehouse: Annotated[Path | None, typer.Option(
         "--warehouse", envvar="BPO_WAREHOUSE", help="DuckDB warehouse file; its docs are beside it")] = None,

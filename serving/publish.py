@@ -10,6 +10,8 @@ Every published mart carries a `build_id` column, and `main.publication`
 holds the same id with the time and the list of marts, so a reader can check
 that everything it read in one connection comes from one build. Table and
 column descriptions (DuckDB comments, from dbt persist_docs) are copied too.
+The raw layer is exported as Parquet beside the copy (`raw_parquet/<table>/`,
+serving/export_parquet.py) for other engines such as Spark.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+
+from serving.export_parquet import export_raw_parquet, raw_parquet_folder
 
 PUBLISHED_SCHEMAS = ("marts",)
 # Relations dbt-duckdb leaves behind when a build is killed between its steps;
@@ -81,7 +85,10 @@ def publish_marts(warehouse: Path, published: Path, build_id: str | None = None)
     _fsync(tmp)
     os.replace(tmp, published)
     _fsync(published.parent)
-    return {"build_id": build_id, "path": str(published), "tables": tables}
+    # the raw layer for other engines (Spark), from the same warehouse state as the marts
+    raw_folder = raw_parquet_folder(published)
+    export_raw_parquet(warehouse, raw_folder)
+    return {"build_id": build_id, "path": str(published), "tables": tables, "raw_parquet": str(raw_folder)}
 
 
 BUILD_ID_COMMENT = ("Identifier of the build that published this row; every mart read in one connection "

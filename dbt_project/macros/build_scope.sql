@@ -75,6 +75,10 @@
 
 
 {% macro create_build_state() -%}
+    {{ return(adapter.dispatch('create_build_state', 'bpo_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__create_build_state() -%}
     create schema if not exists build_state;
     create table if not exists build_state.built_loads (
         load_id varchar primary key,
@@ -87,8 +91,27 @@
     );
 {%- endmacro %}
 
+{#- Spark: the same (empty) ledger, so the scope models build; it is never advanced there
+    (spark__record_build_state), so every Spark build is a full one. -#}
+{% macro spark__create_build_state() -%}
+    {%- if execute -%}
+        {%- do run_query("create schema if not exists build_state") -%}
+        {%- do run_query("create table if not exists build_state.built_loads (load_id string, built_at timestamp) using parquet") -%}
+        {%- do run_query("create table if not exists build_state.built_contracts (vendor_id string, fingerprint string, built_at timestamp) using parquet") -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
+
 
 {% macro record_build_state(results) -%}
+    {{ return(adapter.dispatch('record_build_state', 'bpo_warehouse')(results)) }}
+{%- endmacro %}
+
+{% macro spark__record_build_state(results) -%}
+    select 1 -- Spark builds are full builds (docs/growing.md): the ledger stays empty
+{%- endmacro %}
+
+{% macro default__record_build_state(results) -%}
     {#- Only a build in which every scoped model succeeded may advance the ledger. -#}
     {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
     {%- set succeeded = [] -%}

@@ -50,7 +50,7 @@
 {% macro finding_money() -%}decimal(38,8){%- endmacro %}
 
 {#- The line's month as text, YYYY-MM. -#}
-{% macro finding_month_text(l='l') -%}strftime({{ l }}.period_month, '%Y-%m'){%- endmacro %}
+{% macro finding_month_text(l='l') -%}{{ format_date(l ~ '.period_month', '%Y-%m') }}{%- endmacro %}
 
 {#- Only a positive amount_at_risk above the tolerance is reported (no version: tolerance 0). -#}
 {% macro finding_is_reported() -%}

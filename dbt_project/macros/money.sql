@@ -10,10 +10,10 @@
     in integer units of 0.0001) all round here. -#}
 {% macro div_half_even(num, den) -%}
 (
-    ({{ num }}) // ({{ den }})
+    {{ int_div(num, den) }}
     + case
         when 2 * (({{ num }}) % ({{ den }})) > ({{ den }}) then 1
-        when 2 * (({{ num }}) % ({{ den }})) = ({{ den }}) and (({{ num }}) // ({{ den }})) % 2 = 1 then 1
+        when 2 * (({{ num }}) % ({{ den }})) = ({{ den }}) and ({{ int_div(num, den) }}) % 2 = 1 then 1
         else 0
       end
 )
@@ -26,7 +26,7 @@
 {#- Round a DECIMAL expression half-even to `places` decimals -> DECIMAL(38, places). -#}
 {% macro round_half_even(x, places=4) -%}
 {%- set s = 10 ** (12 - places) -%}
-{%- set n = "abs(cast(cast((" ~ x ~ ") as decimal(38,12)) * 1000000000000 as hugeint))" -%}
+{%- set n = "abs(cast(cast((" ~ x ~ ") as decimal(38,12)) * 1000000000000 as " ~ int128() ~ "))" -%}
 (case when ({{ x }}) < 0 then -1 else 1 end
     * cast({{ div_half_even(n, s) }} as decimal(38,0))
     * {{ _unit(places) }})
@@ -37,7 +37,7 @@
     |x| >= 1e26 (e.g. an allocated cost: amount x handle seconds of a large month). -#}
 {% macro _units_of_1e12(x) -%}
 {%- set d = "cast((" ~ x ~ ") as decimal(38,12))" -%}
-(cast(trunc({{ d }}) as hugeint) * 1000000000000 + cast(({{ d }} - trunc({{ d }})) * 1000000000000 as hugeint))
+(cast({{ trunc_number(d) }} as {{ int128() }}) * 1000000000000 + cast(({{ d }} - {{ trunc_number(d) }}) * 1000000000000 as {{ int128() }}))
 {%- endmacro %}
 
 {#- num / den rounded half-even to `places` decimals -> DECIMAL(38, places);
@@ -56,11 +56,11 @@ end)
 
 {#- Presentation helpers for the plain-English `detail` texts. -#}
 {% macro fmt_money(x) -%}
-coalesce(cast({{ round_half_even(x, 2) }} as varchar), '?')
+coalesce(cast({{ round_half_even(x, 2) }} as {{ dbt.type_string() }}), '?')
 {%- endmacro %}
 
 {% macro fmt_num(x) -%}
-coalesce(rtrim(rtrim(cast(cast(({{ x }}) as decimal(38,4)) as varchar), '0'), '.'), '?')
+coalesce({{ rtrim_chars(rtrim_chars('cast(cast((' ~ x ~ ') as decimal(38,4)) as ' ~ dbt.type_string() ~ ')', "'0'"), "'.'") }}, '?')
 {%- endmacro %}
 
 {#- The rate to the reporting currency from an as-of FX join: the rate found,

@@ -9,7 +9,7 @@
 {% macro qa_score(n, value_sum, score_units, max_units_min, max_units_max) -%}
     case when {{ n }} > 0 then
         case when {{ max_units_min }} = {{ max_units_max }}
-            then cast({{ score_units }} as double) / cast(cast({{ max_units_min }} as hugeint) * {{ n }} as double)
+            then cast({{ score_units }} as double) / cast(cast({{ max_units_min }} as {{ int128() }}) * {{ n }} as double)
             else {{ value_sum }} / {{ n }}
         end
     end
@@ -18,8 +18,8 @@
 {#- The per-group aggregates qa_score() needs, over rows of int_qa_evaluations (alias `e`). -#}
 {% macro qa_score_sums(e='e') -%}
     sum({{ e }}.qa_value) as qa_value_sum,
-    cast(sum(case when not {{ e }}.auto_fail then cast({{ e }}.score * 10000 as hugeint) else 0 end) as hugeint)
+    cast(sum(case when not {{ e }}.auto_fail then cast({{ e }}.score * 10000 as {{ int128() }}) else 0 end) as {{ int128() }})
         as qa_score_units,
-    cast(min({{ e }}.max_score * 10000) as hugeint) as qa_max_units_min,
-    cast(max({{ e }}.max_score * 10000) as hugeint) as qa_max_units_max
+    cast(min({{ e }}.max_score * 10000) as {{ int128() }}) as qa_max_units_min,
+    cast(max({{ e }}.max_score * 10000) as {{ int128() }}) as qa_max_units_max
 {%- endmacro %}

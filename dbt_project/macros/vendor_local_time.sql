@@ -16,11 +16,11 @@
     {%- if zones is not none and zones.rows | length > 0 -%}
         case {{ vendor_column }}
         {%- for row in zones.rows %}
-            when {{ dbt.string_literal(row[0]) }} then timezone({{ dbt.string_literal(row[1]) }}, {{ ts }})
+            when {{ dbt.string_literal(row[0]) }} then {{ utc_to_local(ts, dbt.string_literal(row[1])) }}
         {%- endfor %}
         end
     {%- else -%}
-        timezone((select c.timezone from {{ ref('stg_contracts') }} as c where c.vendor_id = {{ vendor_column }}), {{ ts }})
+        {{ utc_to_local(ts, '(select c.timezone from ' ~ ref('stg_contracts') ~ ' as c where c.vendor_id = ' ~ vendor_column ~ ')') }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -10,7 +10,7 @@ select
     cost_source,
     currency,
     'fx_rate_missing: no ' || currency || ' rate to {{ var("reporting_currency") }} for the '
-        || cost_source || ' cost of ' || vendor_id || ' in ' || strftime(period_month, '%Y-%m') as problem
+        || cost_source || ' cost of ' || vendor_id || ' in ' || {{ format_date('period_month', '%Y-%m') }} as problem
 from {{ ref('int_cost_sources') }}
 where fx_rate is null
 group by all

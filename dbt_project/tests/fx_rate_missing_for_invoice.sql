@@ -13,7 +13,7 @@ select
     currency,
     period_end,
     'fx_rate_missing: no ' || currency || ' rate to ' || reporting_currency || ' on or before '
-        || strftime(period_end, '%Y-%m-%d') || ' for invoice ' || invoice_id || ' of ' || vendor_id
+        || {{ format_date('period_end', '%Y-%m-%d') }} || ' for invoice ' || invoice_id || ' of ' || vendor_id
         as problem
 from {{ ref('int_fx_invoice_rates') }}
 where fx_rate is null

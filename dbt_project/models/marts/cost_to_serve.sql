@@ -28,7 +28,7 @@ costs as (
         period_month,
         channel,
         any_value(currency) as currency,
-        string_agg(distinct cost_source, ',' order by cost_source) as cost_source,
+        {{ string_agg_ordered('cost_source', "','", 'cost_source', distinct=true) }} as cost_source,
         sum(case when cost_kind = 'fee' then allocated_amount else 0 end) as invoiced_exact,
         -sum(case when cost_kind = 'credit' then allocated_amount else 0 end) as credits_exact,
         -sum(case when cost_kind = 'credit_missing' then allocated_amount else 0 end) as credits_missing_exact,
@@ -42,7 +42,7 @@ costs as (
 vendor_months as (
     -- months of a vendor that have a cost source at all
     select vendor_id, period_month, any_value(currency) as currency,
-        string_agg(distinct cost_source, ',' order by cost_source) as cost_source
+        {{ string_agg_ordered('cost_source', "','", 'cost_source', distinct=true) }} as cost_source
     from allocated
     group by vendor_id, period_month
 ),

@@ -32,7 +32,7 @@ joined as (
         f.amount_at_risk,
         f.finding is not null as finding_found,
         coalesce(r.amount_disputed, f.amount_at_risk) as disputed,
-        {% if as_of %}cast('{{ as_of }}' as date){% else %}cast(timezone('UTC', now()) as date){% endif %}
+        {% if as_of %}cast('{{ as_of }}' as date){% else %}cast({{ utc_to_local('now()', "'UTC'") }} as date){% endif %}
             as as_of
     from register as r
     left join findings as f
@@ -58,7 +58,7 @@ amounts as (
 ages as (
     select
         *,
-        date_diff('day', sent_on, case when is_closed then resolved_on else as_of end) as age_days,
+        {{ dbt.datediff('sent_on', 'case when is_closed then resolved_on else as_of end', 'day') }} as age_days,
         case
             when status in ('open', 'sent') then disputed
             when status = 'accepted' then accepted - recovered

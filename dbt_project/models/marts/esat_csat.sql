@@ -86,8 +86,8 @@ vendor_rows as (
         'vendor' as grain,
         coalesce(e.vendor_id, c.vendor_id) as vendor_id,
         coalesce(e.period_month, c.period_month) as period_month,
-        cast(null as varchar) as site,
-        cast(null as varchar) as queue,
+        cast(null as {{ dbt.type_string() }}) as site,
+        cast(null as {{ dbt.type_string() }}) as queue,
         e.esat_responses, e.esat_top2box, e.enps_responses, e.enps,
         c.csat_responses, c.csat_top2box, c.nps_responses, c.nps,
         e.esat_top2box_responses, e.enps_promoters, e.enps_detractors,
@@ -103,7 +103,7 @@ site_rows as (
         coalesce(e.vendor_id, c.vendor_id) as vendor_id,
         coalesce(e.period_month, c.period_month) as period_month,
         coalesce(e.site, c.site) as site,
-        cast(null as varchar) as queue,
+        cast(null as {{ dbt.type_string() }}) as queue,
         e.esat_responses, e.esat_top2box, e.enps_responses, e.enps,
         c.csat_responses, c.csat_top2box, c.nps_responses, c.nps,
         e.esat_top2box_responses, e.enps_promoters, e.enps_detractors,
@@ -118,7 +118,7 @@ queue_rows as (
         'queue' as grain,
         vendor_id,
         period_month,
-        cast(null as varchar) as site,
+        cast(null as {{ dbt.type_string() }}) as site,
         queue,
         cast(null as bigint) as esat_responses,
         cast(null as double) as esat_top2box,
@@ -133,11 +133,10 @@ queue_rows as (
 ),
 
 all_rows as (
-    select * from vendor_rows
-    union all by name
-    select * from site_rows
-    union all by name
-    select * from queue_rows
+    {{ union_all_by_name(['vendor_rows', 'site_rows', 'queue_rows'], columns=[
+        'grain', 'vendor_id', 'period_month', 'site', 'queue', 'esat_responses', 'esat_top2box', 'enps_responses',
+        'enps', 'csat_responses', 'csat_top2box', 'nps_responses', 'nps', 'esat_top2box_responses', 'enps_promoters',
+        'enps_detractors', 'csat_top2box_responses', 'nps_promoters', 'nps_detractors']) }}
 ),
 
 correlation as (

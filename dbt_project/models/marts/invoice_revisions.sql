@@ -26,7 +26,7 @@ revisions as (
         sum(amount) as total_amount,
         sum(tax_amount) as tax_amount,
         max(_loaded_at) as loaded_at,
-        string_agg(distinct file_name, ', ' order by file_name) as source_files
+        {{ string_agg_ordered('file_name', "', '", 'file_name', distinct=true) }} as source_files
     from lines
     group by vendor_id, invoice_id, revision
 ),

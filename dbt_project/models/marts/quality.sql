@@ -12,7 +12,7 @@ with agent_months as (
 
 rolled as (
     select
-        'vendor' as grain, vendor_id, period_month, cast(null as varchar) as site, cast(null as varchar) as agent_id,
+        'vendor' as grain, vendor_id, period_month, cast(null as {{ dbt.type_string() }}) as site, cast(null as {{ dbt.type_string() }}) as agent_id,
         sum(evaluations) as evaluations, sum(qa_value_sum) as qa_value_sum, sum(qa_score_units) as qa_score_units,
         min(qa_max_units_min) as qa_max_units_min, max(qa_max_units_max) as qa_max_units_max, sum(auto_fails) as auto_fails,
         sum(calibration_pairs) as calibration_pairs, sum(calibration_gap_sum) as calibration_gap_sum,
@@ -23,7 +23,7 @@ rolled as (
     union all
 
     select
-        'site' as grain, vendor_id, period_month, site, cast(null as varchar) as agent_id,
+        'site' as grain, vendor_id, period_month, site, cast(null as {{ dbt.type_string() }}) as agent_id,
         sum(evaluations), sum(qa_value_sum), sum(qa_score_units), min(qa_max_units_min), max(qa_max_units_max),
         sum(auto_fails),
         sum(calibration_pairs), sum(calibration_gap_sum),

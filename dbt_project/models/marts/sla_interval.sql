@@ -21,7 +21,7 @@ with facts as (
     select
         *,
         date_trunc('hour', arrived_at_local)
-            + to_minutes(cast(minute(arrived_at_local) // 30 * 30 as bigint)) as interval_start_local
+            + {{ minutes_interval(int_div('minute(arrived_at_local)', '30') ~ ' * 30') }} as interval_start_local
     from {{ ref('int_interaction_facts') }}
     {% if is_incremental() %}
     where {{ in_build_scope() }}

@@ -43,7 +43,7 @@ with sla as (
         count_if(met) as sla_met,
         count(met) as sla_total,
         count_if(met is null) as sla_no_sample,
-        arg_min(actual, sla_line) filter (
+        {{ arg_min_of('actual', 'sla_line') }} filter (
             where metric = 'fcr_rate' and channel is null and queue is null
         ) as fcr_rate
     from {{ ref('sla_compliance') }}
@@ -196,7 +196,8 @@ weighted as (
 )
 
 select
-    * exclude (is_ranked, weighted_sum, score_weight, delivered_fte, billed_fte, shrinkage, occupancy),
+    {{ star_except(['is_ranked', 'weighted_sum', 'score_weight', 'delivered_fte', 'billed_fte', 'shrinkage',
+                    'occupancy']) }},
     '{{ var("reporting_currency") }}' as reporting_currency,
     cast(score_weight as double) as score_weight,
     case when score_weight > 0 then weighted_sum / score_weight end as score,

@@ -11,7 +11,7 @@ select
     t.vendor_id,
     t.queue,
     t.customer_ref_hash,
-    min(t.arrived_at) - to_seconds(max(p.fcr_horizon_days) * 86400) as from_arrived_at,
+    min(t.arrived_at) - {{ seconds_interval('max(p.fcr_horizon_days) * 86400') }} as from_arrived_at,
     max(t.arrived_at) as to_arrived_at
 from {{ ref('int_build_touched_contacts') }} as t
 join {{ ref('int_vendor_build_parameters') }} as p on p.vendor_id = t.vendor_id

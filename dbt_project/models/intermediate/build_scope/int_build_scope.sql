@@ -30,7 +30,7 @@ lookback_ranges as (
 lookback as (
     select distinct
         vendor_id,
-        cast(unnest(generate_series(first_month, last_month, interval 1 month)) as date) as period_month
+        {{ month_series('first_month', 'last_month') }} as period_month
     from lookback_ranges
 )
 

@@ -28,7 +28,7 @@ new_rows as (
 earlier_versions as (
     select i.vendor_id, i.interaction_id, i.queue, i.customer_ref_hash, i.arrived_at
     from {{ ref('stg_interactions') }} as i
-    semi join new_rows as n
+    {{ semi_join() }} new_rows as n
         on n.vendor_id = i.vendor_id and n.interaction_id = i.interaction_id
     where i._load_id not in (select load_id from new_loads)
 )

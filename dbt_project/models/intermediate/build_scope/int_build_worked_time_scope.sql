@@ -34,13 +34,13 @@ spans as (
         {{ vendor_month('v.started_at', 'v.vendor_id') }} as first_month,
         {{ vendor_month('v.ended_at - interval 1 microsecond', 'v.vendor_id') }} as last_month
     from {{ ref('stg_agent_time_versions') }} as v
-    semi join touched_ids as t on t.vendor_id = v.vendor_id and t.record_id = v.record_id
+    {{ semi_join() }} touched_ids as t on t.vendor_id = v.vendor_id and t.record_id = v.record_id
 ),
 
 months as (
     select distinct
         vendor_id,
-        cast(unnest(generate_series(first_month, last_month, interval 1 month)) as date) as period_month
+        {{ month_series('first_month', 'last_month') }} as period_month
     from spans
 )
 

@@ -12,14 +12,14 @@ with contract_rows as (
     select vendor_id, 'contract ' || kind || ' ' || timezone as fact
     from {{ ref('stg_contracts') }}
     union all
-    select vendor_id, 'version ' || cast(v as varchar)
+    select vendor_id, 'version ' || {{ row_as_text('v') }}
     from {{ ref('stg_contract_versions') }} as v
     union all
-    select vendor_id, 'sla ' || cast(s as varchar)
+    select vendor_id, 'sla ' || {{ row_as_text('s') }}
     from {{ ref('stg_contract_sla') }} as s
     union all
     -- worked_time.states: the class of each state (fte_hours_per_month is on the version row)
-    select vendor_id, 'state ' || cast(w as varchar)
+    select vendor_id, 'state ' || {{ row_as_text('w') }}
     from {{ ref('stg_contract_worked_time_states') }} as w
     union all
     -- the code the scoped models are computed with: a change restates every vendor once
@@ -28,7 +28,7 @@ with contract_rows as (
 ),
 
 fingerprints as (
-    select vendor_id, md5(string_agg(fact, ' | ' order by fact)) as fingerprint
+    select vendor_id, md5({{ string_agg_ordered('fact', "' | '", 'fact') }}) as fingerprint
     from contract_rows
     group by vendor_id
 ),

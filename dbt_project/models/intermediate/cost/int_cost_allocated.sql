@@ -40,7 +40,7 @@ unallocatable as (
 
 allocated as (
     select
-        s.* exclude (channel),
+        {{ star_except(['channel'], 's') }},
         a.channel,
         {{ decimal_div('s.amount * a.handle_seconds', 't.total_handle_seconds', 8) }} as allocated_amount
     from sources as s
@@ -53,8 +53,6 @@ allocated as (
     where s.channel is null
 )
 
-select * from direct
-union all by name
-select * from unallocatable
-union all by name
-select * from allocated
+{{ union_all_by_name(['direct', 'unallocatable', 'allocated'], columns=[
+    'vendor_id', 'period_month', 'channel', 'cost_source', 'cost_kind', 'invoice_id', 'line_id', 'currency', 'amount',
+    'fx_rate', 'allocated_amount']) }}

@@ -38,7 +38,7 @@ credits_missing as (
     select
         f.vendor_id,
         f.period_month,
-        cast(null as varchar) as channel,
+        cast(null as {{ dbt.type_string() }}) as channel,
         'invoice' as cost_source,
         'credit_missing' as cost_kind,
         f.invoice_id,
@@ -83,9 +83,7 @@ cost_base_fx as (
         b.*,
         {{ fx_rate_or_identity('f.rate_to_reporting', 'b.currency') }} as fx_rate
     from cost_base as b
-    asof left join {{ ref('stg_fx_rates') }} as f
-        on f.currency = b.currency
-        and b.month_end >= f.rate_date
+    {{ asof_left_join(ref('stg_fx_rates'), 'f', [('b.currency', 'currency')], 'b.month_end', 'rate_date') }}
 )
 
 select * from invoice_lines
@@ -95,10 +93,10 @@ union all
 select
     vendor_id,
     period_month,
-    cast(null as varchar) as channel,
+    cast(null as {{ dbt.type_string() }}) as channel,
     'cost_base' as cost_source,
     'fee' as cost_kind,
-    cast(null as varchar) as invoice_id,
+    cast(null as {{ dbt.type_string() }}) as invoice_id,
     version_id as line_id,
     currency,
     amount,

@@ -23,12 +23,11 @@ credits_due as (
         any_value(s.service_credit_cap_pct) as service_credit_cap_pct,
         sum(s.credit_due_amount) as credit_due,
         count_if(s.met = false and s.credit_pct > 0) as missed_lines,
-        string_agg(
-            s.metric || coalesce(' ' || s.channel, '') || coalesce(' ' || s.queue, '')
-                || ' (actual ' || coalesce(cast(round(s.actual, 4) as varchar), '?') || ' vs target '
-                || {{ fmt_num('s.target') }} || ', credit ' || {{ fmt_num('s.credit_pct * 100') }} || '%)',
-            '; ' order by s.sla_line
-        ) filter (where s.met = false and s.credit_pct > 0) as missed_text,
+        {{ string_agg_ordered(
+            "s.metric || coalesce(' ' || s.channel, '') || coalesce(' ' || s.queue, '')
+                || ' (actual ' || coalesce(cast(round(s.actual, 4) as " ~ dbt.type_string() ~ "), '?') || ' vs target '
+                || " ~ fmt_num('s.target') ~ " || ', credit ' || " ~ fmt_num('s.credit_pct * 100') ~ " || '%)'",
+            "'; '", 's.sla_line', filter='s.met = false and s.credit_pct > 0') }} as missed_text,
         bool_or(s.credit_cap_applied) as cap_bites
     from {{ ref('int_service_credits') }} as s
     group by s.vendor_id, s.period_month
@@ -64,12 +63,12 @@ finding as (
         cast(coalesce(a.credit_applied, 0) as decimal(38,4)) as credit_applied_amount,
         'Version ' || d.version_id || ': service credits for missed SLAs, capped at '
             || {{ fmt_num('d.service_credit_cap_pct * 100') }} || '% of the month''s fees' as contract_clause,
-        'marts.sla_compliance ' || strftime(d.credit_month, '%Y-%m') || ': missed ' || d.missed_text
+        'marts.sla_compliance ' || {{ format_date('d.credit_month', '%Y-%m') }} || ': missed ' || d.missed_text
             || '; fees ' || {{ fmt_money('d.fees_amount') }}
             || case when d.cap_bites then '; cap applied' else '' end
             || '; credit due ' || {{ fmt_money('d.credit_due') }} || ', applied on ' || {{ finding_month_text('l') }}
             || ' invoice(s) ' || {{ fmt_money('coalesce(a.credit_applied, 0)') }} as evidence,
-        'SLA misses in ' || strftime(d.credit_month, '%Y-%m') || ' (' || d.missed_text
+        'SLA misses in ' || {{ format_date('d.credit_month', '%Y-%m') }} || ' (' || d.missed_text
             || ') give a service credit of ' || {{ fmt_money('d.credit_due') }} || ' ' || l.currency
             || ' (contract version ' || d.version_id || ', fees ' || {{ fmt_money('d.fees_amount') }}
             || case when d.cap_bites then ', capped at ' || {{ fmt_num('d.service_credit_cap_pct * 100') }} || '%' else '' end

@@ -5,7 +5,7 @@ with finding as (
     select
         {{ finding_columns('outside_contract_period', billed='l.amount', expected='0') }},
         'No contract version of ' || l.vendor_id || ' covers ' || {{ finding_month_text('l') }} as contract_clause,
-        'Invoice period ' || strftime(l.period_start, '%Y-%m-%d') || ' to ' || strftime(l.period_end, '%Y-%m-%d')
+        'Invoice period ' || {{ format_date('l.period_start', '%Y-%m-%d') }} || ' to ' || {{ format_date('l.period_end', '%Y-%m-%d') }}
             || ' (month ' || {{ finding_month_text('l') }} || ') is outside every contract version' as evidence,
         'No contract version of ' || l.vendor_id || ' covers ' || {{ finding_month_text('l') }}
             || '; the line bills ' || {{ fmt_money('l.amount') }} || ' ' || l.currency

@@ -24,7 +24,7 @@ rate_groups as (
 observed as (
     -- an evidence row without the exact pair (older inputs) is its observed_quantity
     select
-        * exclude (observed_exact_numerator, observed_exact_denominator),
+        {{ star_except(['observed_exact_numerator', 'observed_exact_denominator', 'evidence_feed']) }},
         coalesce(observed_exact_numerator, observed_quantity) as observed_exact_numerator,
         coalesce(observed_exact_denominator, 1) as observed_exact_denominator,
         coalesce(evidence_feed, 'interactions') as evidence_feed

@@ -43,9 +43,9 @@
 ] %}
 
 with all_findings as (
-    {%- for finding_type in finding_types %}
-    {% if not loop.first %}union all by name {% endif %}select * from {{ ref('int_finding_' ~ finding_type) }}
-    {%- endfor %}
+    {%- set parts = [] %}
+    {%- for finding_type in finding_types %}{% do parts.append(ref('int_finding_' ~ finding_type)) %}{% endfor %}
+    {{ union_all_by_name(parts) }}
 )
 
 select

@@ -52,7 +52,7 @@ versions as (
     select i.*
     from {{ ref('stg_interactions') }} as i
     {% if scoped %}
-    semi join scoped_ids as s on s.vendor_id = i.vendor_id and s.interaction_id = i.interaction_id
+    {{ semi_join() }} scoped_ids as s on s.vendor_id = i.vendor_id and s.interaction_id = i.interaction_id
     {% endif %}
 ),
 
@@ -79,7 +79,7 @@ contacts as (
         l.answered_at is not null as is_answered,
         l.answered_at is null as is_abandoned,
         -- wait: until answer for answered contacts, until the customer left for abandons
-        epoch(coalesce(l.answered_at, l.ended_at) - l.arrived_at) as wait_seconds,
+        {{ seconds_between('l.arrived_at', 'coalesce(l.answered_at, l.ended_at)') }} as wait_seconds,
         case when l.answered_at is not null
             then coalesce(l.talk_seconds, 0) + coalesce(l.hold_seconds, 0) + coalesce(l.wrap_seconds, 0)
         end as handle_seconds,
@@ -110,10 +110,10 @@ candidates as (
     union all by name
     select t.vendor_id, t.queue, t.customer_ref_hash, t.arrived_at, false as is_built
     from {{ this }} as t
-    semi join (
+    {{ semi_join() }} (
         select vendor_id, queue, customer_ref_hash,
             min(arrived_at) as first_arrived_at,
-            max(arrived_at) + to_seconds(max(fcr_horizon_days) * 86400) as last_relevant_at
+            max(arrived_at) + {{ seconds_interval('max(fcr_horizon_days) * 86400') }} as last_relevant_at
         from contacts
         where customer_ref_hash is not null
         group by all
@@ -160,8 +160,8 @@ select
     customer_ref_hash,
     customer_ref_hash is not null as has_customer_ref,
     -- only within the horizon (see above)
-    case when epoch(next_arrived_at - arrived_at) <= fcr_horizon_days * 86400 then next_arrived_at end
+    case when {{ seconds_between('arrived_at', 'next_arrived_at') }} <= fcr_horizon_days * 86400 then next_arrived_at end
         as next_contact_arrived_at,
-    case when epoch(next_arrived_at - arrived_at) <= fcr_horizon_days * 86400
-        then epoch(next_arrived_at - arrived_at) end as seconds_to_next_contact
+    case when {{ seconds_between('arrived_at', 'next_arrived_at') }} <= fcr_horizon_days * 86400
+        then {{ seconds_between('arrived_at', 'next_arrived_at') }} end as seconds_to_next_contact
 from with_next

@@ -19,6 +19,4 @@ select
     f.rate_date,
     {{ fx_rate_or_identity('f.rate_to_reporting', 'i.currency') }} as fx_rate
 from invoices as i
-asof left join {{ ref('stg_fx_rates') }} as f
-    on f.currency = i.currency
-    and i.period_end >= f.rate_date
+{{ asof_left_join(ref('stg_fx_rates'), 'f', [('i.currency', 'currency')], 'i.period_end', 'rate_date') }}

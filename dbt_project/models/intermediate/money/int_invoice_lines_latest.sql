@@ -8,6 +8,6 @@ with lines as (
     from {{ ref('stg_invoice_lines') }}
 )
 
-select * exclude (latest_revision, _row_number, _loaded_at)
+select {{ star_except(['latest_revision', '_row_number', '_loaded_at']) }}
 from lines
 where revision = latest_revision

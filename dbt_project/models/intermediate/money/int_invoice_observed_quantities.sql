@@ -63,7 +63,7 @@ interaction_groups as (
 
 interaction_observed as (
     select
-        o.* exclude (evidence_feed),
+        {{ star_except(['evidence_feed'], 'o') }},
         o.evidence_feed,
         cast(
             case
@@ -81,7 +81,7 @@ interaction_observed as (
                 else 'handle minutes (talk + hold + wrap seconds / 60) of answered '
                     || coalesce(o.channel, 'all-channel') || ' contacts'
                end
-            || ' in ' || strftime(o.period_month, '%Y-%m') || ' (' || coalesce(c.timezone, 'UTC') || ')'
+            || ' in ' || {{ format_date('o.period_month', '%Y-%m') }} || ' (' || coalesce(c.timezone, 'UTC') || ')'
             as observed_quantity_source
     from interaction_groups as o
     left join {{ ref('stg_contracts') }} as c
@@ -118,7 +118,7 @@ worked_observed as (
                 else 'delivered FTE (paid hours ' || {{ fmt_num('w.paid_hours') }} || ' / '
                     || {{ fmt_num('w.fte_hours_per_month') }} || ' hours per FTE)'
                end
-            || ' of ' || w.agents || ' agent(s) in ' || strftime(g.period_month, '%Y-%m')
+            || ' of ' || w.agents || ' agent(s) in ' || {{ format_date('g.period_month', '%Y-%m') }}
             || ' (' || coalesce(c.timezone, 'UTC') || ', split at local month ends, overlaps counted once); hours by class: '
             || 'productive ' || {{ fmt_num('w.productive_hours') }} || ', training ' || {{ fmt_num('w.training_hours') }}
             || ', paid_other ' || {{ fmt_num('w.paid_other_hours') }} || ', unpaid ' || {{ fmt_num('w.unpaid_hours') }}
@@ -157,9 +157,9 @@ self_service_observed as (
             as decimal(38,12)) as observed_exact_numerator,
         cast(1 as decimal(38,4)) as observed_exact_denominator,
         'raw.self_service: ' || coalesce(g.channel, 'all-channel') || ' sessions with outcome contained in '
-            || strftime(g.period_month, '%Y-%m') || ' (' || coalesce(any_value(c.timezone), 'UTC') || '); files: '
-            || coalesce(string_agg(distinct s.source_files, ', ' order by s.source_files)
-                filter (where g.channel is null or s.channel = g.channel), '-') as observed_quantity_source
+            || {{ format_date('g.period_month', '%Y-%m') }} || ' (' || coalesce(any_value(c.timezone), 'UTC') || '); files: '
+            || coalesce({{ string_agg_ordered('s.source_files', "', '", 's.source_files', distinct=true,
+                filter='g.channel is null or s.channel = g.channel') }}, '-') as observed_quantity_source
     from groups as g
     -- any session of the vendor's month means the feed was loaded for it
     join self_service_months as s
@@ -172,11 +172,10 @@ self_service_observed as (
 ),
 
 observed as (
-    select * from interaction_observed
-    union all by name
-    select * from worked_observed
-    union all by name
-    select * from self_service_observed
+    {{ union_all_by_name(['interaction_observed', 'worked_observed', 'self_service_observed'], columns=[
+        'vendor_id', 'period_month', 'category', 'channel', 'version_id', 'pricing_line', 'answered_contacts',
+        'handle_seconds', 'resolved_contacts', 'evidence_feed', 'observed_exact_numerator',
+        'observed_exact_denominator', 'observed_quantity_source']) }}
 )
 
 select

@@ -50,7 +50,7 @@ judged as (
 units as (
     select
         *,
-        cast(greatest(coalesce(fees_amount, 0), 0) * 10000 as hugeint) as fees_units
+        cast(greatest(coalesce(fees_amount, 0), 0) * 10000 as {{ int128() }}) as fees_units
     from judged
 ),
 
@@ -58,10 +58,10 @@ raw_credit as (
     select
         *,
         case when met = false
-            then {{ div_half_even('cast(credit_pct * 1000000 as hugeint) * fees_units', '1000000') }}
-            else cast(0 as hugeint)
+            then {{ div_half_even('cast(credit_pct * 1000000 as ' ~ int128() ~ ') * fees_units', '1000000') }}
+            else cast(0 as {{ int128() }})
         end as raw_units,
-        {{ div_half_even('cast(service_credit_cap_pct * 1000000 as hugeint) * fees_units', '1000000') }} as cap_units
+        {{ div_half_even('cast(service_credit_cap_pct * 1000000 as ' ~ int128() ~ ') * fees_units', '1000000') }} as cap_units
     from units
 ),
 
@@ -77,10 +77,10 @@ scaled as (
         *,
         month_raw_units > cap_units as cap_bites,
         case when month_raw_units > cap_units
-            then (raw_units * cap_units) // month_raw_units else raw_units
+            then {{ int_div('raw_units * cap_units', 'month_raw_units') }} else raw_units
         end as floor_units,
         case when month_raw_units > cap_units
-            then (raw_units * cap_units) % month_raw_units else cast(0 as hugeint)
+            then (raw_units * cap_units) % month_raw_units else cast(0 as {{ int128() }})
         end as remainder_units
     from month_total
 ),
@@ -96,9 +96,9 @@ distributed as (
 )
 
 select
-    * exclude (fees_units, raw_units, cap_units, month_raw_units, cap_bites, floor_units, remainder_units,
-               residual_units, remainder_rank)
-      replace (cast(fees_amount as decimal(18,4)) as fees_amount),
+    {{ star_except(['fees_units', 'raw_units', 'cap_units', 'month_raw_units', 'cap_bites', 'floor_units',
+                    'remainder_units', 'residual_units', 'remainder_rank'],
+                   replace={'fees_amount': 'cast(fees_amount as decimal(18,4))'}) }},
     cast(cast(raw_units as decimal(38,0)) * cast(0.0001 as decimal(5,4)) as decimal(18,4)) as credit_before_cap_amount,
     cast(
         cast(

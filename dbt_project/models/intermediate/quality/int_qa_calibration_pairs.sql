@@ -7,8 +7,8 @@
 select
     vendor_id,
     interaction_id,
-    arg_max(period_month, evaluated_at) filter (where evaluator_side = 'client') as period_month,
-    arg_max(agent_id, evaluated_at) filter (where evaluator_side = 'client') as agent_id,
+    {{ arg_max_of('period_month', 'evaluated_at') }} filter (where evaluator_side = 'client') as period_month,
+    {{ arg_max_of('agent_id', 'evaluated_at') }} filter (where evaluator_side = 'client') as agent_id,
     any_value(channel) as channel,
     any_value(queue) as queue,
     count(*) filter (where evaluator_side = 'vendor') as vendor_evaluations,

@@ -11,6 +11,6 @@ select
     count(*) filter (where outcome = 'contained') as contained,
     count(*) filter (where outcome = 'transferred') as transferred,
     count(*) filter (where outcome = 'abandoned') as abandoned,
-    string_agg(distinct file_name, ', ' order by file_name) as source_files
+    {{ string_agg_ordered('file_name', "', '", 'file_name', distinct=true) }} as source_files
 from {{ ref('stg_self_service') }}
 group by all

@@ -136,7 +136,7 @@ sized as (
 
 sized_final as (
     -- metrics the pipeline cannot measure yet have no sample
-    select * exclude (sample_size_raw), coalesce(sample_size_raw, 0) as sample_size
+    select {{ star_except(['sample_size_raw']) }}, coalesce(sample_size_raw, 0) as sample_size
     from sized
 )
 

@@ -5,7 +5,7 @@
 select
     vendor_id,
     agent_id,
-    arg_max(site, responded_at) as site,
+    {{ arg_max_of('site', 'responded_at') }} as site,
     max(responded_at) as site_seen_at
 from {{ ref('int_agent_survey_responses') }}
 where agent_id is not null and site is not null

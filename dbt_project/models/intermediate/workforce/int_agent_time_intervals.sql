@@ -57,7 +57,7 @@ candidates as (
         max(t.ended_at) as ended_at,
         false as is_built
     from {{ this }} as t
-    semi join (
+    {{ semi_join() }} (
         select vendor_id, agent_id, max(period_month) as last_month from built group by vendor_id, agent_id
     ) as b
         on b.vendor_id = t.vendor_id and b.agent_id = t.agent_id and t.period_month < b.last_month

@@ -28,7 +28,7 @@ with intervals as (
     select i.*
     from {{ ref('int_agent_time_intervals') }} as i
     {% if scoped %}
-    semi join {{ ref(scope) }} as s
+    {{ semi_join() }} {{ ref(scope) }} as s
         on s.vendor_id = i.vendor_id
         and (s.whole_vendor or s.period_month between i.period_month and i.end_month)
     {% endif %}
@@ -50,8 +50,8 @@ vendor_span as (
     select
         b.vendor_id,
         c.timezone,
-        cast(date_trunc('month', timezone(c.timezone, b.first_start)) as date) as first_month,
-        cast(date_trunc('month', timezone(c.timezone, b.last_end)) as date) as last_month
+        cast(date_trunc('month', {{ utc_to_local('b.first_start', 'c.timezone') }}) as date) as first_month,
+        cast(date_trunc('month', {{ utc_to_local('b.last_end', 'c.timezone') }}) as date) as last_month
     from (
         select vendor_id, min(started_at) as first_start, max(ended_at) as last_end
         from intervals
@@ -66,11 +66,11 @@ vendor_months as (
     select
         v.vendor_id,
         cast(m.period_month as date) as period_month,
-        timezone(v.timezone, cast(m.period_month as timestamp)) as month_start,
-        timezone(v.timezone, cast(m.period_month + interval 1 month as timestamp)) as month_end,
+        {{ local_to_utc('cast(m.period_month as timestamp)', 'v.timezone') }} as month_start,
+        {{ local_to_utc('cast(m.period_month + interval 1 month as timestamp)', 'v.timezone') }} as month_end,
         cv.version_id
     from vendor_span as v,
-        lateral (select unnest(generate_series(v.first_month, v.last_month, interval 1 month)) as period_month) as m
+        lateral (select {{ month_series('v.first_month', 'v.last_month') }} as period_month) as m
     join {{ ref('int_contract_versions') }} as cv
         on cv.vendor_id = v.vendor_id
         and cast(m.period_month as date) >= cv.effective_from
@@ -124,7 +124,7 @@ select
     p.piece_start,
     p.piece_end,
     -- exact elapsed seconds (microsecond resolution), never a float
-    cast(epoch_us(p.piece_end) - epoch_us(p.piece_start) as decimal(38,0)) * cast('0.000001' as decimal(38,6))
+    cast({{ epoch_microseconds('p.piece_end') }} - {{ epoch_microseconds('p.piece_start') }} as decimal(38,0)) * cast('0.000001' as decimal(38,6))
         as seconds,
     p.file_name
 from pieces as p

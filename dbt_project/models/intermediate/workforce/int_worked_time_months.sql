@@ -19,7 +19,7 @@ months as (
 ),
 
 files as (
-    select vendor_id, period_month, string_agg(distinct file_name, ', ' order by file_name) as source_files
+    select vendor_id, period_month, {{ string_agg_ordered('file_name', "', '", 'file_name', distinct=true) }} as source_files
     from {{ ref('int_agent_time_month_parts') }}
     group by vendor_id, period_month
 )
