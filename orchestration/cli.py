@@ -16,6 +16,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+if __name__ == "__main__":  # pragma: no cover
+    # `python -m orchestration.cli`: the sub-command modules (mapping_cli, metrics_cli) import
+    # `orchestration.cli`, so run that one copy of this module, not a second one named __main__
+    from orchestration.cli import main as _main
+
+    _main()
+
 
 class _FastExit:
     """Leave a process that ran the pipeline without the interpreter's teardown (~2 s).
@@ -683,9 +690,6 @@ def docs(
 
         webbrowser.open(page.as_uri())
 
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
