@@ -637,7 +637,7 @@ def report(
 @app.command()
 @friendly_errors
 def build(
-    warehouse: WarehouseOpt = Path("warehouse.duckdb"),
+    warehouse: WarehouseOpt = Path("warehouse/warehouse.duckdb"),  # the settings default
     engine: Annotated[str, typer.Option("--engine", help="duckdb (the warehouse itself) or spark")] = "duckdb",
     out: Annotated[Path | None, typer.Option(
         "--out", help="spark: folder for the marts as Parquet, one folder per mart "
