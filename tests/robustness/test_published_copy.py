@@ -78,7 +78,8 @@ def test_publish_skips_dbt_scratch_relations_and_cleans_stale_copies(tmp_path):
     (tmp_path / f"{stale.name}.wal").write_bytes(b"")
     info = publish_marts(warehouse, published)
     assert info["tables"] == ["marts.sla_compliance"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["published.duckdb", "warehouse.duckdb"]
+    # the stale copy and its WAL are gone; raw_parquet/ is publish's raw layer for other engines (Spark)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["published.duckdb", "raw_parquet", "warehouse.duckdb"]
     con = duckdb.connect(str(published), read_only=True)
     assert con.execute("select x, build_id from marts.sla_compliance").fetchall() == [(1, info["build_id"])]
     con.close()
