@@ -31,7 +31,6 @@ CORE_MARTS = ("sla_compliance", "sla_interval", "unforeseen_costs", "invoice_rev
 
 @pytest.fixture(scope="module")
 def both_engines(tmp_path_factory):
-    pytest.importorskip("pyspark")
     from transform.spark_build import run_spark_dbt, write_marts
 
     out = tmp_path_factory.mktemp("spark_marts")
