@@ -1,46 +1,56 @@
-"""Read a landed file with polars and normalise it to its feed's stored shape.
+"""Read a landed file with DuckDB and normalise it to its feed's stored shape, in SQL.
 
-Reading is format-specific (CSV, CSV.gz, Parquet, JSONL/JSON); everything
-after that is feed-driven: types from `ingestion.feeds`, timestamps to UTC
-(a value without an offset is read in the vendor's timezone), booleans from
-true/false, 1/0, Y/N, money to DECIMAL(18,4), PII hashed or dropped.
+One path for every file (docs/ingestion.md):
 
-Problems that make a file unusable raise `FileRejected` with a reason a human
-can act on; GX validation of the values comes afterwards (expectations/).
+    stage_file:      DuckDB reads the file (read_csv / read_json / read_parquet, gzip included) into the
+                     temp table `src` of a private in-memory connection (`staging_connection`)
+    (mapping):       a vendor mapping (ingestion/mappings) turns `src` into the canonical columns;
+                     for a canonical file the mapping is the identity: `src` already has them
+    normalise_staged: types (from `ingestion.feeds`), timestamps to UTC (a value without an offset is
+                     read in the vendor's timezone), booleans from true/false, 1/0, Y/N, money to
+                     DECIMAL(18,4), PII hashed or dropped -- one SQL statement -- and hands the rows
+                     over as one Arrow table (what validation and the load read)
+
+The connection is private (no warehouse needed), so the next file is prepared while the current
+one loads (ingestion/batch.py). Problems that make a file unusable raise `FileRejected` with a
+reason a human can act on; GX validation of the values comes afterwards (expectations/).
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone as dt_timezone
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import polars as pl
 
-from ingestion.feeds import (FALSE_WORDS, STORED_DECIMALS, STORED_INT_RANGE, TRUE_WORDS, Column, Feed, stored_columns,
-                             stored_name)
-from ingestion.pii import salted_sha256
+from ingestion.feeds import FALSE_WORDS, STORED_DECIMALS, STORED_INT_RANGE, TRUE_WORDS, Column, Feed, stored_name
+from ingestion.pii import SALT_VARIABLE, WHITESPACE, salted_sha256_sql
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".jsonl", ".json", ".jsonl.gz", ".json.gz")
-MONEY = pl.Decimal(18, 4)
-RATE = pl.Decimal(18, 8)
-_TS_FORMATS_AWARE = ("%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M%:z")
-_TS_FORMATS_NAIVE = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
-# Fast path: the two shapes ACD exports write (local "2026-01-05 09:14:03",
-# ISO "2026-01-05T09:14:03Z" / "...+08:00"), matched exactly so that strptime's
-# leniency (one-digit fields, signed years, double spaces) never differs from
-# the general path; every other value goes through `_timestamp_from_any_text`.
-_TS_CANONICAL_NAIVE = (r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", "%Y-%m-%d %H:%M:%S")
-_TS_CANONICAL_AWARE = (r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})$", "%Y-%m-%dT%H:%M:%S%#z")
 MAX_EXAMPLES = 5
-# Instants Python (GX examples, dbt, BI readers) can hold: a local 9999-12-31 23:00 east of UTC is past them.
-EARLIEST_INSTANT = datetime(1, 1, 2, tzinfo=dt_timezone.utc)
-LATEST_INSTANT = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt_timezone.utc)
 MAX_HEADER_BYTES = 64 * 1024  # a longer first line is not a header (e.g. one 50 MB line)
+SOURCE = "src"  # the staged file (or the mapped rows) in the staging connection
+# Instants Python (GX examples, dbt, BI readers) can hold: a local 9999-12-31 23:00 east of UTC is past them.
+EARLIEST_INSTANT = "0001-01-02 00:00:00+00"
+LATEST_INSTANT = "9999-12-31 23:59:59.999999+00"
+_DUCK_TYPES = {"string": "VARCHAR", "int": "BIGINT", "bool": "BOOLEAN", "timestamp": "TIMESTAMPTZ",
+               "date": "DATE", "decimal": "DECIMAL(18,4)", "rate": "DECIMAL(18,8)"}
+_INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                  "UBIGINT", "UHUGEINT")
+_NUMERIC_TYPES = (*_INTEGER_TYPES, "FLOAT", "DOUBLE")
+# Text timestamps (ISO 8601 shapes): date, then optionally time (T or spaces; seconds and a fraction
+# optional) and an offset (Z, +hh:mm or +hhmm). Anything else is a type error, never a guess.
+_TS_CANONICAL_NAIVE = r"^\d{4}-\d{2}-\d{2} (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d$"  # fast path: ACD exports
+_TS_CANONICAL_AWARE = r"^\d{4}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$"
+_TS_GENERAL = (r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:T| +)([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(\.\d{1,9})?)?"
+               r" *([Zz]|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?)?$")
 
 
 class FileRejected(Exception):
@@ -54,7 +64,7 @@ class FileRejected(Exception):
 
 @dataclass
 class NormalisedFile:
-    frame: pl.DataFrame  # stored columns + _row_number
+    frame: Any  # stored columns + _row_number: a pyarrow Table (a polars DataFrame from `normalise`)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -66,62 +76,102 @@ def file_format(path: Path) -> str | None:
     return None
 
 
-def read_raw(path: Path) -> pl.DataFrame:
-    """Read a file as landed. CSV columns come back as strings (types are ours to decide)."""
+def sql_literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def staging_connection() -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB for one file: no warehouse, instants in UTC."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+# ----------------------------------------------------------------------------------------------- reading
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """Read a canonical file as landed into temp table `src` (rows in file order); its column names.
+
+    CSV and JSON cells come in as text (types are ours to decide), Parquet columns as typed."""
     fmt = file_format(path)
+    if fmt is None:
+        raise FileRejected(f"unsupported file type {path.name!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+    gz = fmt.endswith(".gz")
     try:
         if fmt in (".csv", ".csv.gz"):
-            return _read_csv(path, gz=fmt == ".csv.gz")
-        if fmt == ".parquet":
-            return pl.read_parquet(path)
-        if fmt in (".jsonl", ".jsonl.gz", ".json", ".json.gz"):
-            return _read_json(path)
+            names = _csv_header(path, gz)
+            columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
+            source = (f"read_csv({sql_literal(str(path))}, header = true, auto_detect = false, columns = {columns}, "
+                      f"delim = ',', quote = '\"', escape = '\"', null_padding = true, "
+                      f"compression = '{'gzip' if gz else 'none'}')")
+        elif fmt == ".parquet":
+            source = f"read_parquet({sql_literal(str(path))})"
+        else:
+            source = _json_source(con, path, gz)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {SOURCE} AS SELECT * FROM {source}")
     except FileRejected:
         raise
     except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
         raise FileRejected(f"the file is not a readable gzip archive ({exc})") from None
     except UnicodeDecodeError as exc:
         raise FileRejected(f"the file is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+    except (duckdb.Error, OSError, ValueError, csv.Error) as exc:
         raise FileRejected(f"the file could not be read as {fmt}: {_first_line(exc)}") from None
-    raise FileRejected(f"unsupported file type {path.name!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+    return [d[0] for d in con.execute(f"SELECT * FROM {SOURCE} LIMIT 0").description]
 
 
 def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
+    text = str(exc).split("\n\nLINE", 1)[0].strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
 
 
-def _read_csv(path: Path, gz: bool) -> pl.DataFrame:
-    data = gzip.decompress(path.read_bytes()) if gz else path.read_bytes()
-    if not data.strip():
-        raise FileRejected("the file is empty")
-    header = data[:MAX_HEADER_BYTES + 1].split(b"\n", 1)[0]
-    if len(header) > MAX_HEADER_BYTES:
-        line = data.find(b"\n")
-        size = len(data) if line < 0 else line
-        raise FileRejected(
-            f"the first line is {size / 1e6:.1f} MB long with no line break: not a CSV header "
-            f"(a header is at most {MAX_HEADER_BYTES // 1024} KiB); is the file one huge line or not CSV at all?")
-    _check_utf8(data)  # strict: polars would silently replace bad bytes
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    header = data.split(b"\n", 1)[0]
-    if b"," not in header and any(sep in header for sep in (b";", b"\t", b"|")):
-        raise FileRejected("the header has no commas: the file seems to use another delimiter (expected ',')")
-    return pl.read_csv(data, infer_schema=False, null_values=[""])
+def _open(path: Path, gz: bool):
+    return gzip.open(path, "rb") if gz else path.open("rb")
 
 
-def _read_json(path: Path) -> pl.DataFrame:
-    data = path.read_bytes()
-    if path.name.lower().endswith(".gz"):
-        data = gzip.decompress(data)
-    if not data.strip():
+def _check_text(path: Path, gz: bool, chunk: int = 1 << 22) -> bytes:
+    """Stream the (decompressed) file once: strict UTF-8 (DuckDB would report a bad byte without
+    its offset), not empty; returns its first bytes (for the header)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    head = b""
+    offset = 0
+    blank = True
+    with _open(path, gz) as f:
+        while True:
+            data = f.read(chunk)
+            if not data:
+                break
+            if len(head) <= MAX_HEADER_BYTES:
+                head += data[:MAX_HEADER_BYTES + 2 - len(head)]
+            if blank and data.strip():
+                blank = False
+            pending = len(decoder.getstate()[0])  # bytes of a character split by the previous chunk
+            try:
+                decoder.decode(data)
+            except UnicodeDecodeError as exc:  # its offset in the whole file, as `bytes.decode` gives it
+                start = offset - pending + exc.start
+                raise UnicodeDecodeError("utf-8", b"", start, start + 1, exc.reason) from None
+            offset += len(data)
+    pending = len(decoder.getstate()[0])
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        start = offset - pending + exc.start
+        raise UnicodeDecodeError("utf-8", b"", start, start + 1, exc.reason) from None
+    if blank:
         raise FileRejected("the file is empty")
-    _check_utf8(data)
-    if data.lstrip().startswith(b"["):
-        return pl.read_json(data, infer_schema_length=None)
-    return pl.read_ndjson(data, infer_schema_length=None)
+    return head
 
 
 def _check_utf8(data: bytes, chunk: int = 1 << 22) -> None:
@@ -138,95 +188,279 @@ def _check_utf8(data: bytes, chunk: int = 1 << 22) -> None:
         raise
 
 
-def normalise(raw: pl.DataFrame, feed: Feed, *, vendor_id: str | None, timezone: str | None,
-              salt: str) -> NormalisedFile:
-    """Cast a raw frame to the feed's stored shape; reject what cannot be cast."""
+def _csv_header(path: Path, gz: bool) -> list[str]:
+    """The header's column names, checked before DuckDB reads the rows (a repeated name would be renamed)."""
+    head = _check_text(path, gz)
+    line = head.split(b"\n", 1)[0]
+    if len(line) > MAX_HEADER_BYTES:
+        size = 0
+        with _open(path, gz) as f:  # measure the line (streamed)
+            while True:
+                data = f.read(1 << 22)
+                cut = data.find(b"\n")
+                size += len(data) if cut < 0 else cut
+                if not data or cut >= 0:
+                    break
+        raise FileRejected(
+            f"the first line is {size / 1e6:.1f} MB long with no line break: not a CSV header "
+            f"(a header is at most {MAX_HEADER_BYTES // 1024} KiB); is the file one huge line or not CSV at all?")
+    line = line.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r")
+    if b"," not in line and any(sep in line for sep in (b";", b"\t", b"|")):
+        raise FileRejected("the header has no commas: the file seems to use another delimiter (expected ',')")
+    names = next(csv.reader([line.decode("utf-8")]), [])
+    _check_header(names, None)  # repeated names, before DuckDB renames them
+    return names
+
+
+def _json_source(con: duckdb.DuckDBPyConnection, path: Path, gz: bool) -> str:
+    """read_json over every key of every record (first seen first), each value as text."""
+    head = _check_text(path, gz)
+    fmt = "array" if head.lstrip().startswith(b"[") else "newline_delimited"
+    args = (f"{sql_literal(str(path))}, format = '{fmt}', compression = '{'gzip' if gz else 'uncompressed'}'")
+    keys = [r[0] for r in con.execute(
+        f"DESCRIBE SELECT * FROM read_json({args}, sample_size = -1, maximum_depth = 1)").fetchall()]
+    if keys == ["json"] and b'"json"' not in head:  # records that are not objects
+        raise FileRejected(f"the file could not be read as {file_format(path)}: its records are not JSON objects")
+    columns = "{" + ", ".join(f"{sql_literal(k)}: 'VARCHAR'" for k in keys) + "}"
+    return f"read_json({args}, columns = {columns})"
+
+
+# ----------------------------------------------------------------------------------------- normalising
+
+
+def normalise(frame: Any, feed: Feed, *, vendor_id: str | None, timezone: str | None, salt: str) -> NormalisedFile:
+    """Normalise an in-memory frame (polars or Arrow; what a file would be read as) with the same SQL as
+    a landed file; the result's frame is a polars DataFrame (for tests and previews)."""
+    con = staging_connection()
+    try:
+        con.register("frame_in", frame)
+        con.execute(f"CREATE TEMP TABLE {SOURCE} AS SELECT * FROM frame_in")
+        con.unregister("frame_in")
+        normalised = normalise_staged(con, feed, vendor_id=vendor_id, timezone=timezone, salt=salt)
+    finally:
+        con.close()
+    return NormalisedFile(frame=pl.from_arrow(normalised.frame), warnings=normalised.warnings)
+
+
+def normalise_staged(con: duckdb.DuckDBPyConnection, feed: Feed, *, vendor_id: str | None, timezone: str | None,
+                     salt: str, table: str = SOURCE) -> NormalisedFile:
+    """Cast the staged rows (`table`, in file order) to the feed's stored shape; reject what cannot be cast.
+
+    Drops `table` once typed: the staged text goes as soon as it is no longer needed."""
     warnings: list[str] = []
-    if raw.height == 0:
+    # a mapped file keeps its source record number (__bpo_row) beside the canonical columns
+    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != "__bpo_row"}
+    columns = list(types)
+    if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:
         raise FileRejected("the file has a header but no rows")
-    _check_header(raw.columns, feed)
-    raw = raw.rename({c: c.strip() for c in raw.columns})
+    _check_header(columns, feed)
+    by_name = {c.strip(): c for c in columns}
     known = set(feed.column_names) | {"vendor_id"}
-    unknown = [c for c in raw.columns if c not in known]
+    unknown = [c.strip() for c in columns if c.strip() not in known]
     if unknown:
         warnings.append(f"schema drift: unknown column(s) ignored: {', '.join(unknown)}")
-    missing = [c for c in feed.required_columns if c not in raw.columns]
+    missing = [c for c in feed.required_columns if c not in by_name]
     if missing:
         raise FileRejected(
             f"missing required column(s): {', '.join(missing)}",
-            [f"columns found: {', '.join(raw.columns)}"],
+            [f"columns found: {', '.join(columns)}"],
         )
-    raw = raw.with_row_index("_row_number", offset=1)
 
-    exprs: list[pl.Expr] = []
+    tz = timezone or "UTC"
+    cells: list[str] = ["rowid + 1 AS _row_number"]  # level 0: each cell once (text trimmed, blank = null)
+    values: list[str] = ["_row_number"]  # level 1: typed values
+    outer: list[str] = ["_row_number"]  # level 2: typed values and problem codes
+    checked: list[Column] = []
     for col in feed.columns:
-        if col.name not in raw.columns:
-            if col.pii in ("drop",):
-                continue
-            default = pl.lit(col.default) if col.default is not None else pl.lit(None)
-            exprs.append(_cast_absent(default, col.type).alias(col.name))
+        if col.name not in by_name:
             continue
-        exprs.append(_cast(pl.col(col.name), raw.schema[col.name], col.type, timezone).alias(col.name))
-    if feed.vendor_scoped:
-        vendor = pl.col("vendor_id").cast(pl.String).str.strip_chars() if "vendor_id" in raw.columns else pl.lit(vendor_id)
-        exprs.append(vendor.alias("vendor_id"))
-    typed = raw.select(pl.col("_row_number"), *exprs)
-    typed = _parse_remaining_timestamps(raw, typed, feed, timezone)
-
+        duck_type = types[by_name[col.name]]
+        x, cell = ident(by_name[col.name]), ident(f"__cell_{col.name}")
+        cells.append(f"{_text(x) if duck_type == 'VARCHAR' else x} AS {cell}")
+        value, code = _typed_sql(cell, duck_type, col, tz)
+        values += [f"{value} AS {ident(col.name)}", cell]
+        outer.append(ident(col.name))
+        if code is not None and not col.pii:
+            outer.append(f"{code.replace('@V@', ident(col.name)).replace('@X@', cell)} "
+                         f"AS {ident('__problem_' + col.name)}")
+            checked.append(col)
+    if "vendor_id" in by_name:
+        cells.append(f"trim(CAST({ident(by_name['vendor_id'])} AS VARCHAR), {sql_literal(WHITESPACE)}) "
+                     f"AS __vendor_id")
+        values.append("__vendor_id")
+        outer.append("__vendor_id")
+    # typed values and, per checked column, a problem code (0 none, 1 type, 2 range, 3 text): one pass
+    con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(outer)} FROM "
+                f"(SELECT {', '.join(values)} FROM (SELECT {', '.join(cells)} FROM {table}))")
     # A value that was present but did not survive the cast is a type error, or a value the
     # warehouse cannot store (too large for its column type, a timestamp past the year 9999, a NUL
     # byte in text): reported with its row and value, never left to fail the load.
-    value_problems: list[_ValueProblem] = []
-    for col in feed.columns:
-        if col.name not in raw.columns or col.pii:
-            continue
-        value_problems += _value_problems(raw, typed, col, timezone)
-    if value_problems:
-        raise _values_rejected(value_problems)
-    # Only now (an invalid value was rejected above, never defaulted): empty cells that mean the default.
-    fills = [pl.col(c.name).fill_null(_cast_absent(pl.lit(c.default), c.type)) for c in feed.columns
-             if c.default_when_empty and c.default is not None]
-    if fills:
-        typed = typed.with_columns(fills)
+    if checked:
+        _raise_value_problems(con, table, checked, by_name, tz)
+    con.execute(f"DROP TABLE {table}")
 
-    # PII: hash, drop or flag; clear text goes no further than this function.
-    pii_exprs = []
+    out: list[str] = []
+    if feed.vendor_scoped:
+        out.append(f"{'__vendor_id' if 'vendor_id' in by_name else sql_literal(vendor_id)}::VARCHAR AS vendor_id")
     for col in feed.columns:
-        if col.pii is None or col.name not in typed.columns:
+        name = stored_name(col)
+        if name is None:
             continue
+        present = col.name in by_name
+        x = ident(col.name)
         if col.pii == "hash":
-            typed = typed.with_columns(salted_sha256(typed[col.name], salt).alias(stored_name(col)))
+            out.append(f"{salted_sha256_sql(x) if present else 'NULL::VARCHAR'} AS {ident(name)}")
         elif col.pii == "flag":
-            pii_exprs.append((pl.col(col.name).str.strip_chars().str.len_chars() > 0).fill_null(False)
-                             .alias(stored_name(col)))
-    if pii_exprs:
-        typed = typed.with_columns(pii_exprs)
-    for col in feed.columns:
-        if col.pii in ("hash", "flag") and stored_name(col) not in typed.columns:
-            typed = typed.with_columns((pl.lit(None, pl.String) if col.pii == "hash" else pl.lit(False))
-                                       .alias(stored_name(col)))
-    frame = typed.select(*stored_columns(feed), "_row_number")
+            out.append(f"{f'coalesce(length({x}) > 0, false)' if present else 'false'} AS {ident(name)}")
+        elif not present:
+            out.append(f"CAST({sql_literal(col.default)} AS {_DUCK_TYPES[col.type]}) AS {x}")
+        elif col.default_when_empty and col.default is not None:
+            # only empty cells (an invalid value was rejected above, never defaulted)
+            out.append(f"coalesce({x}, CAST({sql_literal(col.default)} AS {_DUCK_TYPES[col.type]})) AS {x}")
+        else:
+            out.append(x)
+    out.append("_row_number")
+    con.execute(f"SET VARIABLE {SALT_VARIABLE} = ?", [salt])
+    # one Arrow table: what validation reads and the load inserts (the staging connection's copy goes)
+    frame = con.execute(f"SELECT {', '.join(out)} FROM typed").to_arrow_table()
+    con.execute(f"RESET VARIABLE {SALT_VARIABLE}")
+    con.execute("DROP TABLE typed")
     return NormalisedFile(frame=frame, warnings=warnings)
+
+
+_WS_CLASS = "[" + "".join(f"\\x{{{ord(c):04x}}}" for c in WHITESPACE) + "]"
+_EDGE_WS = sql_literal(f"^{_WS_CLASS}|{_WS_CLASS}$")
+
+
+def _text(x: str) -> str:
+    """A cell as trimmed text, blank -> null (what a CSV cell means). Whitespace is what polars'
+    strip_chars removed (Unicode White_Space). Most cells have none at their ends: a regular expression
+    finds those that do (5 times cheaper than trimming every cell with DuckDB's trim and that list)."""
+    v = f"CAST({x} AS VARCHAR)"
+    return f"nullif(CASE WHEN regexp_matches({v}, {_EDGE_WS}) THEN trim({v}, {sql_literal(WHITESPACE)}) ELSE {v} END, '')"
+
+
+def _typed_sql(cell: str, duck_type: str, col: Column, tz: str) -> tuple[str, str | None]:
+    """(SQL of the typed value, SQL template of its problem code) for `cell`: a source column of type
+    `duck_type`, as trimmed text (blank = null) when that is VARCHAR.
+
+    In the template @V@ stands for the typed value and @X@ for the cell: the code is 0 (fine), 1 (a value
+    present that did not survive the cast: the wrong type), 2 (a value the warehouse cannot store) or
+    3 (text with a NUL byte)."""
+    kind = col.type
+    target = _DUCK_TYPES[kind]
+    if duck_type in ('"NULL"', "NULL"):  # a column with no value at all (e.g. Parquet's null type)
+        return f"CAST(NULL AS {target})", None
+    is_text = duck_type == "VARCHAR"
+    text = cell if is_text else _text(cell)
+    text_t = "@X@" if is_text else _text("@X@")
+    present = "@X@ IS NOT NULL"
+    integer = duck_type in _INTEGER_TYPES
+    number = duck_type in _NUMERIC_TYPES or duck_type.startswith("DECIMAL")
+    if kind == "string":
+        return text, "CASE WHEN strpos(@V@, chr(0)) > 0 THEN 3 ELSE 0 END"
+    too_large = "false"
+    if kind == "int":
+        if integer:
+            value = f"TRY_CAST({cell} AS BIGINT)"  # a UBIGINT beyond BIGINT: null, reported as too large
+        else:
+            # "12" and "12.0" are whole numbers; "12.5" is not (DuckDB's cast to BIGINT would round it)
+            as_float = f"TRY_CAST({cell if is_text else text} AS DOUBLE)"
+            value = f"CASE WHEN {as_float} = round({as_float}) THEN TRY_CAST({as_float} AS BIGINT) END"
+            if is_text:  # plain digits straight to BIGINT (exact, and faster than through a DOUBLE)
+                value = f"CASE WHEN regexp_full_match({cell}, '[+-]?\\d{{1,9}}') THEN CAST({cell} AS BIGINT) ELSE {value} END"
+        lo, hi = STORED_INT_RANGE
+        # a whole number the cast lost is too large (the cast takes every whole number that fits)
+        as_number = f"TRY_CAST({'@X@' if not is_text and number else text_t} AS DOUBLE)"
+        too_large = (f"@V@ NOT BETWEEN {lo} AND {hi} OR (@V@ IS NULL AND isfinite({as_number}) "
+                     f"AND {as_number} = round({as_number}))")
+    elif kind == "bool":
+        if duck_type == "BOOLEAN":
+            value = cell
+        else:
+            low = f"lower({text})"
+            value = (f"CASE WHEN {low} IN ({', '.join(map(sql_literal, TRUE_WORDS))}) THEN TRUE "
+                     f"WHEN {low} IN ({', '.join(map(sql_literal, FALSE_WORDS))}) THEN FALSE END")
+    elif kind in ("decimal", "rate"):
+        value = f"TRY_CAST({cell if number or is_text else text} AS {target})"
+        # a number the cast lost is too large (the cast takes every number that fits); else it is no number
+        too_large = f"@V@ IS NULL AND isfinite(TRY_CAST({'@X@' if number else text_t} AS DOUBLE))"
+    elif kind == "date":
+        if duck_type == "DATE":
+            value = cell
+        elif duck_type.startswith("TIMESTAMP"):
+            value = f"CAST({cell} AS DATE)"
+        else:
+            value = f"CAST(try_strptime(left({text}, 10), '%Y-%m-%d') AS DATE)"
+        too_large = "@V@ NOT BETWEEN DATE '0001-01-01' AND DATE '9999-12-31'"
+    elif kind == "timestamp":
+        if duck_type == "TIMESTAMP WITH TIME ZONE":
+            value = cell
+        elif duck_type.startswith("TIMESTAMP") or duck_type == "DATE":
+            value = localize_sql(f"CAST({cell} AS TIMESTAMP)", tz)
+        else:
+            value = timestamp_from_text_sql(text, tz)
+        too_large = f"@V@ NOT BETWEEN TIMESTAMPTZ '{EARLIEST_INSTANT}' AND TIMESTAMPTZ '{LATEST_INSTANT}'"
+    else:  # pragma: no cover
+        raise ValueError(kind)
+    code = f"CASE WHEN {present} AND ({too_large}) THEN 2 WHEN {present} AND @V@ IS NULL THEN 1 ELSE 0 END"
+    return value, code
+
+
+def localize_sql(ts: str, tz: str) -> str:
+    """An offset-less TIMESTAMP read in `tz` -> TIMESTAMPTZ. A repeated local hour (clocks going back)
+    takes its first occurrence; a local time skipped by a DST change gives null (a type error)."""
+    if tz == "UTC":
+        return f"CAST({ts} AS TIMESTAMPTZ)"
+    zone = sql_literal(tz)
+    # the offset in force 3 hours before (resp. after) the local time: right unless a transition lies in
+    # between, and then it round-trips only where the local time exists; "before" is the earlier instant
+    before = f"(timezone({zone}, {ts} - INTERVAL 3 HOUR) + INTERVAL 3 HOUR)"
+    after = f"(timezone({zone}, {ts} + INTERVAL 3 HOUR) - INTERVAL 3 HOUR)"
+    return (f"CASE WHEN timezone({zone}, {before}) = {ts} THEN {before} "
+            f"WHEN timezone({zone}, {after}) = {ts} THEN {after} END")
+
+
+def timestamp_from_text_sql(text: str, tz: str) -> str:
+    """Trimmed text (blank = null) -> TIMESTAMPTZ for every shape of `_TS_GENERAL`, null for anything else.
+
+    The two shapes ACD exports write go straight to DuckDB's cast; only other values are taken apart."""
+    return (f"CASE WHEN regexp_full_match({text}, {sql_literal(_TS_CANONICAL_NAIVE)}) "
+            f"THEN {localize_sql(f'TRY_CAST({text} AS TIMESTAMP)', tz)} "
+            f"WHEN regexp_full_match({text}, {sql_literal(_TS_CANONICAL_AWARE)}) THEN TRY_CAST({text} AS TIMESTAMPTZ) "
+            f"WHEN regexp_full_match({text}, {sql_literal(_TS_GENERAL)}) THEN {_from_parts(text, tz)} END")
+
+
+def _from_parts(text: str, tz: str) -> str:
+    parts = f"regexp_extract({text}, {sql_literal(_TS_GENERAL)}, ['y', 'mo', 'd', 'h', 'mi', 's', 'f', 'z'])"
+
+    def p(k: str, default: str = "") -> str:
+        return f"coalesce(nullif({parts}.{k}, ''), '{default}')" if default else f"{parts}.{k}"
+
+    naive = (f"TRY_CAST({p('y')} || '-' || {p('mo')} || '-' || {p('d')} || ' ' || {p('h', '00')} || ':' || "
+             f"{p('mi', '00')} || ':' || {p('s', '00')} || {p('f')} AS TIMESTAMP)")
+    z = p("z")
+    offset_minutes = (f"(CASE WHEN left({z}, 1) = '-' THEN -1 ELSE 1 END * "
+                      f"(CAST(substr({z}, 2, 2) AS INTEGER) * 60 + CAST(right({z}, 2) AS INTEGER)))")
+    aware = (f"CAST({naive} - to_minutes(CASE WHEN lower({z}) = 'z' THEN 0 ELSE {offset_minutes} END) "
+             f"AS TIMESTAMPTZ)")
+    return f"(CASE WHEN {z} = '' THEN {localize_sql(naive, tz)} ELSE {aware} END)"
 
 
 def _header_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def _check_header(columns: list[str], feed: Feed) -> None:
+def _check_header(columns: list[str], feed: Feed | None) -> None:
     """Column names must be the feed's, exactly (surrounding spaces aside): a header in another case or
     spelling ("INTERACTION_ID", "Interaction ID") is rejected naming the column it should be, instead of
-    being loaded under a guess or reported as a missing or empty column."""
-    known = [*feed.column_names, "vendor_id"]
+    being loaded under a guess or reported as a missing or empty column. Without a feed: repeats only."""
+    known = [*feed.column_names, "vendor_id"] if feed is not None else []
     by_key = {_header_key(k): k for k in known}
     problems: list[str] = []
     stripped = [c.strip() for c in columns]
     for name, seen in zip(columns, stripped):
         if seen in known:
-            continue
-        repeated = re.fullmatch(r"(.+)_duplicated_\d+", seen)  # how polars names a repeated CSV header
-        if repeated and repeated.group(1) in known:
-            problems.append(f"column {repeated.group(1)} appears more than once in the header")
             continue
         expected = by_key.get(_header_key(seen))
         if expected is not None:
@@ -260,6 +494,46 @@ class _ValueProblem:
 
 _HEADINGS = {"type": "values of the wrong type", "range": "values the warehouse cannot store",
              "text": "text with a NUL byte"}
+# per column: values it cannot store, NUL bytes, then the wrong type (the order of `details`)
+_KINDS = {2: "range", 3: "text", 1: "type"}
+
+
+def _raise_value_problems(con: duckdb.DuckDBPyConnection, table: str, checked: list[Column],
+                          by_name: dict[str, str], tz: str) -> None:
+    counts = con.execute("SELECT " + ", ".join(
+        f"count_if({ident('__problem_' + c.name)} = {code})" for c in checked for code in _KINDS) + " FROM typed"
+                         ).fetchone()
+    if not any(counts):
+        return
+    problems: list[_ValueProblem] = []
+    for i, col in enumerate(checked):
+        for j, (code, kind) in enumerate(_KINDS.items()):
+            n = counts[i * len(_KINDS) + j]
+            if not n:
+                continue
+            rows = con.execute(
+                f"SELECT t._row_number, s.{ident(by_name[col.name])} FROM typed t "
+                f"JOIN (SELECT rowid + 1 AS _r, * FROM {table}) s ON s._r = t._row_number "
+                f"WHERE t.{ident('__problem_' + col.name)} = {code} ORDER BY 1 LIMIT {MAX_EXAMPLES}").fetchall()
+            problems.append(_ValueProblem(col.name, kind, n, [tuple(r) for r in rows], _what(col, kind, tz)))
+    raise _values_rejected(problems)
+
+
+def _what(col: Column, kind: str, tz: str) -> str:
+    if kind == "type":
+        return f"not a valid {_describe(col.type)}"
+    if kind == "text":
+        return "text with a NUL byte (\\x00), which the warehouse cannot store"
+    if col.type == "int":
+        lo, hi = STORED_INT_RANGE
+        return f"too large for an INTEGER column ({lo:,}..{hi:,})"
+    if col.type in STORED_DECIMALS:
+        precision, scale = STORED_DECIMALS[col.type]
+        return f"too large for DECIMAL({precision},{scale}) (at most {precision - scale} digits before the decimal point)"
+    if col.type == "timestamp":
+        where = f" once read in {tz}" if tz and tz != "UTC" else ""
+        return f"outside the years 0001..9999 (UTC){where}"
+    return "outside the years 0001..9999"
 
 
 def _values_rejected(problems: list[_ValueProblem]) -> FileRejected:
@@ -273,54 +547,6 @@ def _values_rejected(problems: list[_ValueProblem]) -> FileRejected:
     return FileRejected(f"{'; '.join(parts)} (first: {first.first()})", [p.line() for p in problems])
 
 
-def _examples(raw: pl.DataFrame, mask: pl.Series, column: str) -> tuple[int, list[tuple[int, object]]]:
-    rows = raw.filter(mask).select("_row_number", column)
-    return rows.height, list(rows.head(MAX_EXAMPLES).iter_rows())
-
-
-def _value_problems(raw: pl.DataFrame, typed: pl.DataFrame, col: Column, timezone: str | None) -> list[_ValueProblem]:
-    source, value = raw[col.name], typed[col.name]
-    text = source.str.strip_chars() if raw.schema[col.name] == pl.String else None
-    present = (text.str.len_chars() > 0).fill_null(False) if text is not None else source.is_not_null()
-    lost = present & value.is_null()  # present in the file, not after the cast
-    any_lost = lost.any()
-    out: list[_ValueProblem] = []
-
-    def add(kind: str, mask: pl.Series, what: str) -> None:
-        mask = mask.fill_null(False)
-        if mask.any():
-            out.append(_ValueProblem(col.name, kind, *_examples(raw, mask, col.name), what))
-
-    too_large = None
-    if col.type in ("int", "decimal", "rate"):
-        # a number the cast lost is too large (the cast takes every number that fits); else it is no number
-        number = (text if text is not None else source).cast(pl.Float64, strict=False) if any_lost else None
-        lost_number = (lost & number.is_finite()).fill_null(False) if number is not None else None
-        if col.type == "int":
-            lo, hi = STORED_INT_RANGE
-            too_large = (value < lo) | (value > hi)
-            if lost_number is not None:
-                too_large = too_large | (lost_number & (number == number.round(0)))
-            add("range", too_large, f"too large for an INTEGER column ({lo:,}..{hi:,})")
-        elif lost_number is not None:
-            precision, scale = STORED_DECIMALS[col.type]
-            too_large = lost_number
-            add("range", too_large, f"too large for DECIMAL({precision},{scale}) "
-                                    f"(at most {precision - scale} digits before the decimal point)")
-    elif col.type == "timestamp":
-        where = f" once read in {timezone}" if timezone and timezone != "UTC" else ""
-        add("range", (value < EARLIEST_INSTANT) | (value > LATEST_INSTANT),
-            f"outside the years 0001..9999 (UTC){where}")
-    elif col.type == "date":
-        add("range", (value < date(1, 1, 1)) | (value > date(9999, 12, 31)), "outside the years 0001..9999")
-    elif col.type == "string":
-        add("text", value.str.contains("\x00", literal=True), "text with a NUL byte (\\x00), which the warehouse "
-                                                                "cannot store")
-    if any_lost:
-        add("type", lost if too_large is None else lost & ~too_large.fill_null(False),
-            f"not a valid {_describe(col.type)}")
-    return out
-
 def _describe(kind: str) -> str:
     return {
         "int": "whole number",
@@ -331,109 +557,3 @@ def _describe(kind: str) -> str:
         "rate": "decimal number",
         "string": "text",
     }[kind]
-
-
-def _cast_absent(expr: pl.Expr, kind: str) -> pl.Expr:
-    return {
-        "string": expr.cast(pl.String),
-        "int": expr.cast(pl.Int64),
-        "bool": expr.cast(pl.Boolean),
-        "timestamp": expr.cast(pl.Datetime("us", "UTC")),
-        "date": expr.cast(pl.Date),
-        "decimal": expr.cast(MONEY),
-        "rate": expr.cast(RATE),
-    }[kind]
-
-
-def _cast(expr: pl.Expr, dtype: pl.DataType, kind: str, timezone: str | None) -> pl.Expr:
-    if kind == "timestamp":
-        return _timestamp(expr, dtype, timezone)
-    if kind == "date":
-        if dtype == pl.Date:
-            return expr
-        if isinstance(dtype, pl.Datetime):
-            return expr.dt.date()
-        return expr.cast(pl.String).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    if dtype == pl.Null:
-        return _cast_absent(expr, kind)
-    text = expr.cast(pl.String, strict=False).str.strip_chars()
-    if kind == "string":
-        return pl.when(text.str.len_chars() > 0).then(text)
-    if kind == "int":
-        if dtype.is_integer():
-            return expr.cast(pl.Int64, strict=False)  # a UInt64 beyond Int64: null, reported as too large
-        # "12" and "12.0" are whole numbers; "12.5" is not.
-        as_float = text.cast(pl.Float64, strict=False)
-        return pl.when(as_float == as_float.round(0)).then(as_float).cast(pl.Int64, strict=False)
-    if kind == "bool":
-        if dtype == pl.Boolean:
-            return expr
-        low = text.str.to_lowercase()
-        return pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False).otherwise(None)
-    if kind in ("decimal", "rate"):
-        target = MONEY if kind == "decimal" else RATE
-        if isinstance(dtype, pl.Decimal):
-            return expr.cast(target, strict=False)
-        return text.cast(target, strict=False)
-    raise ValueError(kind)
-
-
-def _timestamp(expr: pl.Expr, dtype: pl.DataType, timezone: str | None) -> pl.Expr:
-    local_tz = timezone or "UTC"
-    if isinstance(dtype, pl.Datetime):
-        if dtype.time_zone is None:
-            local = expr.dt.replace_time_zone(local_tz, ambiguous="earliest", non_existent="null")
-            return local.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
-        return expr.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
-    if dtype == pl.Date:
-        return expr.cast(pl.Datetime("us")).dt.replace_time_zone(local_tz).dt.convert_time_zone("UTC")
-    # Text: only the canonical shapes here; `_parse_remaining_timestamps` parses the rest.
-    text = expr.cast(pl.String, strict=False).str.strip_chars()
-    naive_pattern, naive_format = _TS_CANONICAL_NAIVE
-    aware_pattern, aware_format = _TS_CANONICAL_AWARE
-    naive = text.str.to_datetime(naive_format, strict=False, time_unit="us")
-    aware = text.str.to_datetime(aware_format, strict=False, time_unit="us", time_zone="UTC")
-    return (pl.when(text.str.contains(naive_pattern)).then(_local_to_utc(naive, local_tz))
-            .when(text.str.contains(aware_pattern)).then(aware))
-
-
-def _local_to_utc(naive: pl.Expr, local_tz: str) -> pl.Expr:
-    # Ambiguous local times (the repeated hour when clocks go back) take the
-    # first occurrence; times that do not exist locally become null and are
-    # reported as invalid by the type check.
-    return naive.dt.replace_time_zone(local_tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
-
-
-def _parse_remaining_timestamps(raw: pl.DataFrame, typed: pl.DataFrame, feed: Feed,
-                                timezone: str | None) -> pl.DataFrame:
-    """Parse the text timestamps the canonical fast path left null, with the general parser.
-
-    Only those rows are parsed again, so a file in a canonical shape pays for
-    one strptime per value instead of three regex replaces and five attempts.
-    """
-    for col in feed.columns:
-        if col.type != "timestamp" or col.name not in raw.columns or raw.schema[col.name] != pl.String:
-            continue
-        todo = typed[col.name].is_null() & raw[col.name].is_not_null()
-        if not todo.any():
-            continue
-        parsed = raw.select(pl.col(col.name)).filter(todo).select(
-            _timestamp_from_any_text(pl.col(col.name), timezone or "UTC")).to_series()
-        typed = typed.with_columns(typed[col.name].scatter(todo.arg_true(), parsed))
-    return typed
-
-
-def _timestamp_from_any_text(expr: pl.Expr, local_tz: str) -> pl.Expr:
-    """Every accepted text shape: T or space, optional seconds / fraction, Z, +hh:mm or +hhmm, date only."""
-    text = (
-        expr.cast(pl.String, strict=False)
-        .str.strip_chars()
-        .str.replace(r"^(\d{4}-\d{2}-\d{2})[T ]", "${1} ")
-        .str.replace(r"(?i)z$", "+00:00")
-        .str.replace(r"([+-]\d{2})(\d{2})$", "${1}:${2}")
-    )
-    aware = pl.coalesce(
-        [text.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC") for f in _TS_FORMATS_AWARE]
-    )
-    naive = pl.coalesce([text.str.to_datetime(f, strict=False, time_unit="us") for f in _TS_FORMATS_NAIVE])
-    return pl.when(text.str.contains(r"[+-]\d{2}:\d{2}$")).then(aware).otherwise(_local_to_utc(naive, local_tz))

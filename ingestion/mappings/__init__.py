@@ -4,21 +4,22 @@
 
 A landed file whose vendor and feed have a mapping file is read in the
 vendor's format and mapped to the canonical columns (DuckDB SQL expressions,
-see `engine`); one without is read as a canonical file, as before. Either
-way the frame then goes through the same `normalise` → GX validation →
-load-or-quarantine path; the mapping's version is recorded in the manifest.
+see `engine`); one without is read as a canonical file (the identity
+mapping). Either way the staged rows then go through the same
+`normalise_staged` → GX validation → load-or-quarantine path; the mapping's
+version is recorded in the manifest.
 See docs/onboarding.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import polars as pl
+import duckdb
 
-from ingestion.mappings.engine import MappedFrame, apply_mapping
+from ingestion.mappings.engine import MAPPED, MappedFrame, apply_mapping, map_staged
+from ingestion.mappings.engine import connect as mapping_connection
 from ingestion.mappings.model import (
     MappingError,
     ResolvedMapping,
@@ -27,7 +28,7 @@ from ingestion.mappings.model import (
     load_mapping,
     load_preset_mapping,
 )
-from ingestion.readers import FileRejected, read_raw
+from ingestion.readers import SOURCE, FileRejected, stage_file
 
 __all__ = [
     "MappedFrame",
@@ -39,30 +40,34 @@ __all__ = [
     "find_mapping",
     "load_mapping",
     "load_preset_mapping",
+    "mapping_connection",
     "read_landed",
 ]
 
 
 @dataclass
 class SourceRead:
-    """A landed file read for normalise(): canonical columns, the timezone for offset-less timestamps."""
+    """A landed file staged for normalise_staged(): the table with the canonical columns, the timezone
+    for offset-less timestamps."""
 
-    frame: pl.DataFrame
+    table: str
     timezone: str | None
     mapping_version: str | None = None  # None: read as a canonical file
     warnings: list[str] = field(default_factory=list)
 
 
-def read_landed(path: Path, feed: str, *, vendor_id: str | None, timezone: str | None,
-                mappings_dir: Path | None, read_canonical: Callable[[Path], pl.DataFrame] = read_raw) -> SourceRead:
-    """Read a landed file through its vendor's mapping when there is one, else as canonical.
+def read_landed(con: duckdb.DuckDBPyConnection, path: Path, feed: str, *, vendor_id: str | None,
+                timezone: str | None, mappings_dir: Path | None) -> SourceRead:
+    """Stage a landed file in `con` (a `mapping_connection()`): through its vendor's mapping when there is
+    one, else as canonical (the identity mapping: the file's columns are the canonical ones).
 
-    Raises FileRejected (the file is quarantined) when the mapping is invalid
+    Raises FileRejected (the file is quarantined) when the file cannot be read, or the mapping is invalid
     or cannot be applied to this file; the reason names the mapping file.
     """
     mapping_path = find_mapping(mappings_dir, vendor_id, feed)
     if mapping_path is None:
-        return SourceRead(frame=read_canonical(path), timezone=timezone)
+        stage_file(con, path)
+        return SourceRead(table=SOURCE, timezone=timezone)
     try:
         resolved = load_mapping(mapping_path, feed, root=mappings_dir)
     except MappingError as exc:
@@ -73,9 +78,9 @@ def read_landed(path: Path, feed: str, *, vendor_id: str | None, timezone: str |
         rejected.mapping_version = f"{mapping_path} (invalid)"  # type: ignore[attr-defined]
         raise rejected from None
     try:
-        mapped = apply_mapping(resolved, path, timezone=timezone)
+        mapped = map_staged(con, resolved, path, timezone=timezone)
     except FileRejected as rejected:
         rejected.mapping_version = resolved.version  # type: ignore[attr-defined]
         raise
-    return SourceRead(frame=mapped.frame, timezone=mapped.timezone, mapping_version=mapped.version,
+    return SourceRead(table=MAPPED, timezone=mapped.timezone, mapping_version=mapped.version,
                       warnings=mapped.warnings)

@@ -1,6 +1,6 @@
 """`bpo mapping check`: what a vendor file would become, before it goes live.
 
-Runs the same steps as ingestion (mapping → normalise → GX validation of
+Runs the same steps as ingestion (DuckDB staging → mapping → normalise → GX validation of
 the feed) on a file anywhere on disk, writes nothing, and returns the first
 canonical rows and the validation failures (with their rows).
 """
@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import polars as pl
 
 from ingestion.contracts import ContractError, load_contract
 from ingestion.feeds import FEEDS
-from ingestion.mappings.engine import MappedFrame, apply_mapping
+from ingestion.mappings.engine import MAPPED, MappedFrame, connect, map_staged
 from ingestion.mappings.model import MappingError, ResolvedMapping, find_mapping, load_mapping, load_preset_mapping
 from ingestion.pii import pii_salt
-from ingestion.readers import FileRejected, NormalisedFile, normalise
+from ingestion.readers import SOURCE, FileRejected, NormalisedFile, normalise_staged, stage_file
 
 
 @dataclass
@@ -28,7 +29,7 @@ class CheckResult:
     file: Path
     mapping: ResolvedMapping | None = None
     mapped: MappedFrame | None = None
-    normalised: NormalisedFile | None = None
+    normalised: NormalisedFile | None = None  # frame: a polars DataFrame (the preview)
     report: Any | None = None  # expectations.runner.ValidationReport
     rejected: FileRejected | None = None
     notes: list[str] = field(default_factory=list)
@@ -84,15 +85,22 @@ def check_file(vendor_id: str, file: Path, *, mappings_dir: Path | None, contrac
         else:
             result.mapping = load_mapping(path, feed, root=mappings_dir)
     try:
-        if result.mapping is not None:
-            result.mapped = apply_mapping(result.mapping, file, timezone=timezone)
-            frame, tz = result.mapped.frame, result.mapped.timezone
-        else:
-            from ingestion.readers import read_raw
-
-            frame, tz = read_raw(file), timezone
         feed_def = FEEDS[feed]
-        result.normalised = normalise(frame, feed_def, vendor_id=vendor_id, timezone=tz, salt=pii_salt())
+        con = connect()  # the same staging as ingestion (ingestion.loader.prepare_file)
+        try:
+            if result.mapping is not None:
+                mapped = map_staged(con, result.mapping, file, timezone=timezone)
+                rows = [r for (r,) in con.execute(f"SELECT __bpo_row FROM {MAPPED} ORDER BY 1").fetchall()]
+                result.mapped = MappedFrame(**vars(mapped), source_rows=rows)  # rows: for the preview
+                table, tz = MAPPED, mapped.timezone
+            else:
+                stage_file(con, file)
+                table, tz = SOURCE, timezone
+            normalised = normalise_staged(con, feed_def, vendor_id=vendor_id, timezone=tz, salt=pii_salt(),
+                                          table=table)
+        finally:
+            con.close()
+        result.normalised = NormalisedFile(frame=pl.from_arrow(normalised.frame), warnings=normalised.warnings)
         if validate is None:
             from expectations.runner import get_validator
 
@@ -100,7 +108,7 @@ def check_file(vendor_id: str, file: Path, *, mappings_dir: Path | None, contrac
 
             def validate(f: str, pdf: Any, v: str | None) -> Any:
                 return validator.validate(feed=f, frame=pdf, vendor_id=v)
-        result.report = validate(feed, result.normalised.frame.to_pandas(use_pyarrow_extension_array=True),
+        result.report = validate(feed, normalised.frame.to_pandas(types_mapper=pd.ArrowDtype),
                                  vendor_id if feed_def.vendor_scoped else None)
     except FileRejected as rejected:
         result.rejected = rejected

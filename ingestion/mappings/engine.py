@@ -1,9 +1,11 @@
 """Apply a vendor mapping to a landed file: read its own format, compute the canonical columns.
 
-The source file is read into a polars frame (CSV as text, JSON/JSONL as
-nested records, Parquet as typed), registered via Arrow in an in-memory
-DuckDB connection (no file or network access), and each canonical column is
-computed with the mapping's DuckDB SQL expression:
+The source file is read by DuckDB into the temp table `src` of the file's
+private staging connection (CSV as text, Parquet as typed; JSON documents are
+taken apart by Python's json, for `source.records` and concatenated documents,
+and handed over as nested records through Arrow). File access is then switched
+off, and each canonical column is computed with the mapping's DuckDB SQL
+expression:
 
     WITH s0 AS (SELECT * FROM src),                      -- the file, plus __bpo_row
          s1 AS (SELECT *, (<derived 1>) AS d1 FROM s0),  -- derived values, in order
@@ -14,16 +16,19 @@ computed with the mapping's DuckDB SQL expression:
 Then every column is checked and cast to its feed type, so that a value
 the mapping cannot turn into the canonical type is reported here, with the
 mapping file, the column, the row and the values, instead of as a bare type
-error later. The result is handed to `ingestion.readers.normalise`, exactly
-like a canonical file's columns (UTC, PII hashing, ...). Anything wrong
-raises `FileRejected`: the file is quarantined whole, nothing is loaded.
+error later. The result (temp table `mapped_rows`) is handed to
+`ingestion.readers.normalise_staged` in the same connection, exactly like a
+canonical file's columns (UTC, PII hashing, ...). Anything wrong raises
+`FileRejected`: the file is quarantined whole, nothing is loaded.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import re
+import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +39,7 @@ import polars as pl
 
 from ingestion.feeds import FALSE_WORDS, STORED_INT_RANGE, TRUE_WORDS, Column
 from ingestion.mappings.model import Mapping, ResolvedMapping, Rule
-from ingestion.readers import FileRejected
+from ingestion.readers import FileRejected, ident, sql_literal, staging_connection
 
 ROW = "__bpo_row"
 MAX_EXAMPLES = 3
@@ -71,14 +76,25 @@ _DUCK_TYPES = {"string": "VARCHAR", "int": "BIGINT", "bool": "BOOLEAN", "timesta
                "date": "DATE", "decimal": "DECIMAL(18,4)", "rate": "DECIMAL(18,8)"}
 
 
+MAPPED = "mapped_rows"  # the mapped rows, canonical column names and __bpo_row, in the staging connection
+
+
 @dataclass
-class MappedFrame:
-    frame: pl.DataFrame  # canonical column names, ready for normalise()
+class MappedFile:
+    """A vendor file mapped inside its staging connection (table MAPPED), ready for normalise_staged()."""
+
     timezone: str | None  # for offset-less timestamps left in the output
     version: str
     warnings: list[str] = field(default_factory=list)
-    source_rows: list[int] = field(default_factory=list)  # 1-based source record of each output row
     source_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MappedFrame(MappedFile):
+    """`apply_mapping`'s result: the mapped rows taken out of DuckDB (checks, tests)."""
+
+    frame: pl.DataFrame | None = None  # canonical column names
+    source_rows: list[int] = field(default_factory=list)  # 1-based source record of each output row
 
 
 def _error(resolved: ResolvedMapping, where: str, problem: str, details: list[str] | None = None) -> FileRejected:
@@ -100,25 +116,35 @@ def _format_of(path: Path, declared: str | None) -> str:
     raise FileRejected(f"cannot tell the format of {path.name!r}: set `source.format` in the mapping")
 
 
-def read_source(path: Path, resolved: ResolvedMapping) -> pl.DataFrame:
-    """The vendor's file as a frame (CSV cells as text, JSON records nested), with __bpo_row."""
+def read_source(con: duckdb.DuckDBPyConnection, path: Path, resolved: ResolvedMapping) -> tuple[list[str], int]:
+    """The vendor's file as temp table `src` (CSV cells as text, JSON records nested), with __bpo_row;
+    its column names and row count."""
     src = resolved.mapping.source
     fmt = _format_of(path, src.format)
+    gz = path.name.lower().endswith(".gz")
+    compression = "gzip" if gz else "none"
     try:
-        data = path.read_bytes()
-        if path.name.lower().endswith(".gz"):
-            data = gzip.decompress(data)
         if fmt == "parquet":
-            frame = pl.read_parquet(data)
+            con.execute(f"CREATE TEMP TABLE src_file AS SELECT * FROM read_parquet({sql_literal(str(path))})")
         else:
+            with gzip.open(path, "rb") if gz else path.open("rb") as f:
+                data = f.read()
             text = data.decode(src.encoding)
+            del data
             if not text.strip():
                 raise FileRejected("the file is empty")
             text = text.removeprefix("\ufeff")
             if fmt == "csv":
-                frame = _read_csv(text, src.delimiter, src.skip_rows, src.null_values)
+                _read_csv(con, path, text, src.delimiter, src.skip_rows, src.null_values,
+                          utf8=codecs.lookup(src.encoding).name == "utf-8", compression=compression)
             else:
-                frame = _records_frame(_json_records(text, src.records_path))
+                records = _json_records(text, src.records_path)
+                del text
+                frame = _records_frame(records).to_arrow()
+                del records
+                con.register("json_records", frame)
+                con.execute("CREATE TEMP TABLE src_file AS SELECT * FROM json_records")
+                con.unregister("json_records")
     except FileRejected:
         raise
     except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
@@ -128,23 +154,39 @@ def read_source(path: Path, resolved: ResolvedMapping) -> pl.DataFrame:
                            "set `source.encoding` in the mapping") from None
     except json.JSONDecodeError as exc:
         raise FileRejected(f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+    except (duckdb.Error, pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        first = (str(exc).split("\n\nLINE", 1)[0].strip().splitlines() or [type(exc).__name__])[0][:300]
         raise FileRejected(f"the file could not be read as {fmt} (mapping {resolved.path}): {first}") from None
-    if frame.height == 0:
+    names = [d[0] for d in con.execute("SELECT * FROM src_file LIMIT 0").description]
+    rows = con.execute("SELECT count(*) FROM src_file").fetchone()[0]
+    if rows == 0:
         raise FileRejected("the file has no records")
-    return frame.with_row_index(ROW, offset=1)
+    # file order: a table keeps the order rows were inserted in (rowid)
+    con.execute(f"CREATE TEMP TABLE src AS SELECT rowid + 1 AS {_ident(ROW)}, "
+                + ", ".join(f"{_ident(n)} AS {_ident(n.strip())}" for n in names) + " FROM src_file")
+    con.execute("DROP TABLE src_file")
+    return [n.strip() for n in names], rows
 
 
-def _read_csv(text: str, delimiter: str, skip_rows: int, null_values: list[str]) -> pl.DataFrame:
-    if skip_rows:
-        text = "\n".join(text.splitlines()[skip_rows:])
-    header = text.split("\n", 1)[0]
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, text: str, delimiter: str, skip_rows: int,
+              null_values: list[str], *, utf8: bool, compression: str) -> None:
+    lines = text.split("\n", skip_rows + 1)
+    header = lines[skip_rows] if len(lines) > skip_rows else ""
     if delimiter not in header:
         raise FileRejected(f"the header line has no {delimiter!r}: is `source.delimiter` (or `skip_rows`) right? "
                            f"(header: {header[:120]!r})")
-    frame = pl.read_csv(text.encode("utf-8"), separator=delimiter, infer_schema=False, null_values=null_values)
-    return frame.rename({c: c.strip() for c in frame.columns})
+    options = (f"header = true, all_varchar = true, delim = {sql_literal(delimiter)}, quote = '\"', "
+               f"escape = '\"', null_padding = true, nullstr = [{', '.join(map(sql_literal, null_values))}]")
+    if utf8:  # DuckDB reads the landed file itself
+        con.execute(f"CREATE TEMP TABLE src_file AS SELECT * FROM read_csv({sql_literal(str(path))}, {options}, "
+                    f"skip = {skip_rows}, compression = '{compression}')")
+        return
+    # another encoding: DuckDB reads the text, re-encoded as UTF-8, from a private temporary file
+    with tempfile.TemporaryDirectory(prefix="bpo-mapping-") as tmp:
+        utf8_copy = Path(tmp) / "source.csv"
+        utf8_copy.write_text(text, encoding="utf-8")
+        con.execute(f"CREATE TEMP TABLE src_file AS SELECT * FROM read_csv({sql_literal(str(utf8_copy))}, "
+                    f"{options}, skip = {skip_rows})")
 
 
 def _json_docs(text: str) -> list[Any]:
@@ -200,16 +242,6 @@ def _records_frame(records: list[dict[str, Any]]) -> pl.DataFrame:
 # ------------------------------------------------------------------------------------------- expressions
 
 
-def sql_literal(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def rule_sql(rule: Rule) -> str:
     """The rule as one SQL expression (a code list becomes a CASE)."""
     if rule.expr is None:
@@ -230,8 +262,7 @@ def unmatched_sql(rule: Rule) -> str | None:
     return f"(({rule.expr}) IS NOT NULL AND trim(CAST(({rule.expr}) AS VARCHAR)) NOT IN ({keys}))"
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+_ident = ident
 
 
 def _parse(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
@@ -263,9 +294,8 @@ def _duck_message(exc: Exception) -> str:
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the mapping macros; no access to files or the network."""
-    con = duckdb.connect(":memory:", config={"enable_external_access": False})
-    con.execute("SET TimeZone = 'UTC'")
+    """A staging connection with the mapping macros (file access is switched off once the file is read)."""
+    con = staging_connection()
     for name, (params, body) in MACROS.items():
         con.execute(f"CREATE MACRO {name}({params}) AS {body}")
     return con
@@ -279,52 +309,66 @@ class _Expr:
 
 
 def apply_mapping(resolved: ResolvedMapping, path: Path, *, timezone: str | None) -> MappedFrame:
-    """Map one vendor file to the canonical columns of its feed, or raise FileRejected."""
-    mapping: Mapping = resolved.mapping
-    tz = mapping.timezone or timezone or "UTC"
-    source = read_source(path, resolved)
-    source_columns = [c for c in source.columns if c != ROW]
+    """Map one vendor file to the canonical columns of its feed (as an Arrow table), or raise FileRejected."""
     con = connect()
     try:
-        con.execute(f"SET VARIABLE bpo_timezone = {sql_literal(tz)}")
-        con.register("src", source.to_arrow())
-        exprs = _parsed_expressions(con, resolved)
-        before_where = _bind(con, resolved, exprs, source_columns)
-        out_cols = [(c, exprs[f"columns.{c.name}"]) for c in resolved.feed.columns if f"columns.{c.name}" in exprs]
-        if "columns.vendor_id" in exprs:
-            out_cols.append((Column("vendor_id", "string"), exprs["columns.vendor_id"]))
-        select = ", ".join([_ident(ROW), *(f"{e.sql} AS {_ident(c.name)}" for c, e in out_cols)])
-        try:
-            con.execute(f"CREATE TEMP TABLE mapped AS SELECT {select} FROM f")
-        except duckdb.Error as exc:
-            raise _runtime_error(con, resolved, exprs, exc, source_columns) from None
-        _check_codes(con, resolved, source_columns, exprs)
-        casts = [_ident(ROW)]
-        problems: list[tuple[str, str, list[str]]] = []
-        types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE mapped)").fetchall())
-        for col, expr in out_cols:
-            cast, problem = _typed(con, col, types[col.name], expr, source_columns)
-            casts.append(f"{cast} AS {_ident(col.name)}")
-            if problem:
-                problems.append((col.name, *problem))
-        if problems:
-            col, first, details = problems[0]
-            raise _error(resolved, f"column {col}", first,
-                         [f"column {c}: {p}" + "".join(f"\n    {d}" for d in ds) for c, p, ds in problems])
-        frame = pl.from_arrow(con.execute(f"SELECT {', '.join(casts)} FROM mapped ORDER BY {_ident(ROW)}").arrow())
-        # rows reaching `where`: more than the records when a derived value unnests a list (one row per element)
-        candidates = source.height if before_where == "src" else \
-            con.execute(f"SELECT count(*) FROM {before_where}").fetchone()[0]
+        mapped = map_staged(con, resolved, path, timezone=timezone)
+        rows = con.execute(f"SELECT * FROM {MAPPED} ORDER BY {_ident(ROW)}").to_arrow_table()
     finally:
         con.close()
-    assert isinstance(frame, pl.DataFrame)
+    return MappedFrame(timezone=mapped.timezone, version=mapped.version, warnings=mapped.warnings,
+                       source_columns=mapped.source_columns, frame=pl.from_arrow(rows.drop_columns([ROW])),
+                       source_rows=rows[ROW].to_pylist())
+
+
+def map_staged(con: duckdb.DuckDBPyConnection, resolved: ResolvedMapping, path: Path, *,
+               timezone: str | None) -> MappedFile:
+    """Read `path` into `con` (a `connect()` connection) and map it: table MAPPED, rows in source order."""
+    mapping: Mapping = resolved.mapping
+    tz = mapping.timezone or timezone or "UTC"
+    source_columns, source_rows = read_source(con, path, resolved)
+    con.execute("SET enable_external_access = false")  # mapping expressions read the file's rows, nothing else
+    con.execute(f"SET VARIABLE bpo_timezone = {sql_literal(tz)}")
+    exprs = _parsed_expressions(con, resolved)
+    before_where = _bind(con, resolved, exprs, source_columns)
+    out_cols = [(c, exprs[f"columns.{c.name}"]) for c in resolved.feed.columns if f"columns.{c.name}" in exprs]
+    if "columns.vendor_id" in exprs:
+        out_cols.append((Column("vendor_id", "string"), exprs["columns.vendor_id"]))
+    select = ", ".join([_ident(ROW), *(f"{e.sql} AS {_ident(c.name)}" for c, e in out_cols)])
+    try:
+        con.execute(f"CREATE TEMP TABLE mapped AS SELECT {select} FROM f")
+    except duckdb.Error as exc:
+        raise _runtime_error(con, resolved, exprs, exc, source_columns) from None
+    _check_codes(con, resolved, source_columns, exprs)
+    casts = [_ident(ROW)]
+    problems: list[tuple[str, str, list[str]]] = []
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE mapped)").fetchall())
+    for col, expr in out_cols:
+        cast, problem = _typed(con, col, types[col.name], expr, source_columns)
+        casts.append(f"{cast} AS {_ident(col.name)}")
+        if problem:
+            problems.append((col.name, *problem))
+    if problems:
+        col, first, details = problems[0]
+        raise _error(resolved, f"column {col}", first,
+                     [f"column {c}: {p}" + "".join(f"\n    {d}" for d in ds) for c, p, ds in problems])
+    con.execute(f"CREATE TEMP TABLE {MAPPED} AS SELECT {', '.join(casts)} FROM mapped ORDER BY {_ident(ROW)}")
+    # rows reaching `where`: more than the records when a derived value unnests a list (one row per element)
+    candidates = source_rows if before_where == "src" else \
+        con.execute(f"SELECT count(*) FROM {before_where}").fetchone()[0]
+    mapped_rows = con.execute(f"SELECT count(*) FROM {MAPPED}").fetchone()[0]
+    # the file's own rows go: only the mapped ones are needed from here on
+    for i in range(len(mapping.derived), 0, -1):
+        con.execute(f"DROP VIEW IF EXISTS s{i}")
+    con.execute("DROP VIEW IF EXISTS f")
+    con.execute("DROP TABLE mapped")
+    con.execute("DROP TABLE src")
     warnings = _drift(resolved, exprs, source_columns)
-    if frame.height < candidates:
-        what = "source record(s)" if candidates == source.height else "rows (records unnested by `derived`)"
-        warnings.append(f"mapping {resolved.path.name}: {candidates - frame.height} of {candidates} {what} "
+    if mapped_rows < candidates:
+        what = "source record(s)" if candidates == source_rows else "rows (records unnested by `derived`)"
+        warnings.append(f"mapping {resolved.path.name}: {candidates - mapped_rows} of {candidates} {what} "
                         f"left out by its `where`")
-    return MappedFrame(frame=frame.drop(ROW), timezone=tz, version=resolved.version, warnings=warnings,
-                       source_rows=frame[ROW].to_list(), source_columns=source_columns)
+    return MappedFile(timezone=tz, version=resolved.version, warnings=warnings, source_columns=source_columns)
 
 
 def _parsed_expressions(con: duckdb.DuckDBPyConnection, resolved: ResolvedMapping) -> dict[str, _Expr]:
@@ -452,7 +496,7 @@ def _check_codes(con: duckdb.DuckDBPyConnection, resolved: ResolvedMapping, sour
 
 def _typed(con: duckdb.DuckDBPyConnection, col: Column, duck_type: str, e: _Expr,
            source_columns: list[str]) -> tuple[str, tuple[str, list[str]] | None]:
-    """SQL that casts mapped column `col` to what normalise() expects, and any values it cannot take."""
+    """SQL that casts mapped column `col` to what normalise_staged() expects, and any values it cannot take."""
     x = _ident(col.name)
     text = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
     kind = col.type

@@ -11,51 +11,56 @@ from ingestion import readers
 from ingestion.feeds import FEEDS
 from ingestion.readers import FileRejected, normalise
 
-# Canonical shapes (fast path) next to look-alikes strptime would accept
-# leniently, and every shape only the general parser reads.
-TRICKY = [
-    "2026-01-05 09:14:03",  # canonical local
-    "  2026-01-05 09:14:03 ",  # padded
-    "2026-01-05T09:14:03Z",  # canonical ISO, UTC
-    "2026-01-05T09:14:03+08:00",
-    "2026-01-05T09:14:03-05:30",
-    "2026-01-05T09:14:03+0530",  # offset without colon
-    "2026-01-05 09:14:03+05:30",  # space and offset
-    "2026-01-05T09:14:03z",  # lower-case z
-    "2026-01-05T09:14:03",  # T, no offset: local
-    "2026-01-05T09:14:03.250Z",  # fraction
-    "2026-01-05 09:14:03.5",
-    "2026-01-05 09:14",  # no seconds
-    "2026-01-05T09:14+01:00",
-    "2026-01-05",  # date only
-    "2026-1-5 09:14:03",  # one-digit fields
-    "2026-01-05 9:14:03",
-    "+2026-01-05 09:14:03",  # signed year
-    "2026-01-05  09:14:03",  # double space
-    "2026-01-05 09:14:60",  # leap second
-    "2026-02-30 09:14:03",  # no such day
-    "2026-01-05 24:00:00",
-    "2026-01-05T09:14:03+99:99",
-    "yesterday",
-    "",
-    None,
-    "2026-11-01 01:30:00",  # America/Chicago: ambiguous (clocks go back), earliest
-    "2026-03-08 02:30:00",  # America/Chicago: does not exist
-    "2026-03-08T02:30:00Z",  # an instant: exists
+U = timezone.utc
+# Each accepted shape next to look-alikes that are not ISO 8601, read in America/Chicago (CST, UTC-6 in
+# January): the instant, or None (a type error). Worked by hand from the offsets.
+SHAPES = [
+    ("2026-01-05 09:14:03", datetime(2026, 1, 5, 15, 14, 3, tzinfo=U)),  # canonical local (fast path)
+    ("  2026-01-05 09:14:03 ", datetime(2026, 1, 5, 15, 14, 3, tzinfo=U)),  # padded
+    ("2026-01-05T09:14:03Z", datetime(2026, 1, 5, 9, 14, 3, tzinfo=U)),  # canonical ISO (fast path)
+    ("2026-01-05T09:14:03+08:00", datetime(2026, 1, 5, 1, 14, 3, tzinfo=U)),
+    ("2026-01-05T09:14:03-05:30", datetime(2026, 1, 5, 14, 44, 3, tzinfo=U)),
+    ("2026-01-05T09:14:03+0530", datetime(2026, 1, 5, 3, 44, 3, tzinfo=U)),  # offset without colon
+    ("2026-01-05 09:14:03+05:30", datetime(2026, 1, 5, 3, 44, 3, tzinfo=U)),  # space and offset
+    ("2026-01-05T09:14:03z", datetime(2026, 1, 5, 9, 14, 3, tzinfo=U)),  # lower-case z
+    ("2026-01-05T09:14:03", datetime(2026, 1, 5, 15, 14, 3, tzinfo=U)),  # T, no offset: local
+    ("2026-01-05T09:14:03.250Z", datetime(2026, 1, 5, 9, 14, 3, 250000, tzinfo=U)),  # fraction
+    ("2026-01-05 09:14:03.5", datetime(2026, 1, 5, 15, 14, 3, 500000, tzinfo=U)),
+    ("2026-01-05 09:14", datetime(2026, 1, 5, 15, 14, tzinfo=U)),  # no seconds
+    ("2026-01-05T09:14+01:00", datetime(2026, 1, 5, 8, 14, tzinfo=U)),
+    ("2026-01-05", datetime(2026, 1, 5, 6, 0, tzinfo=U)),  # date only: local midnight
+    ("2026-1-5 09:14:03", datetime(2026, 1, 5, 15, 14, 3, tzinfo=U)),  # one-digit fields
+    ("2026-01-05 9:14:03", datetime(2026, 1, 5, 15, 14, 3, tzinfo=U)),
+    ("2026-01-05  09:14:03", datetime(2026, 1, 5, 15, 14, 3, tzinfo=U)),  # double space
+    ("+2026-01-05 09:14:03", None),  # signed year: not ISO 8601's basic shape
+    ("2026-01-05 09:14:60", None),  # leap second: not taken as the next minute
+    ("2026-02-30 09:14:03", None),  # no such day
+    ("2026-01-05 24:00:00", None),  # DuckDB's cast would take it as the next midnight
+    ("2026-01-05T09:14:03+99:99", None),  # no such offset
+    ("yesterday", None),
+    ("", None),
+    (None, None),
+    ("2026-11-01 01:30:00", datetime(2026, 11, 1, 6, 30, tzinfo=U)),  # ambiguous: the first (CDT, UTC-5)
+    ("2026-03-08 02:30:00", None),  # skipped by the change to CDT: does not exist
+    ("2026-03-08T02:30:00Z", datetime(2026, 3, 8, 2, 30, tzinfo=U)),  # an instant: exists
 ]
 
 
-@pytest.mark.parametrize("tz", ["America/Chicago", "Asia/Kolkata", "UTC"])
-def test_fast_path_equals_general_parser_on_every_value(tz):
-    raw = pl.DataFrame({"arrived_at": TRICKY}, schema={"arrived_at": pl.String})
-    fast = raw.select(readers._timestamp(pl.col("arrived_at"), pl.String, tz).alias("t"))
-    fast = readers._parse_remaining_timestamps(raw, fast.rename({"t": "arrived_at"}), FEEDS["interactions"], tz)
-    general = raw.select(readers._timestamp_from_any_text(pl.col("arrived_at"), tz).alias("arrived_at"))
-    assert fast.schema == general.schema == {"arrived_at": pl.Datetime("us", "UTC")}
-    assert fast["arrived_at"].to_list() == general["arrived_at"].to_list()
-    # the fast path alone handled the canonical values (the general parser was not needed for them)
-    alone = raw.select(readers._timestamp(pl.col("arrived_at"), pl.String, tz).alias("t"))["t"]
-    assert alone[0] is not None and alone[2] is not None and alone[5] is None
+def test_every_text_shape_reads_to_its_instant_or_to_null():
+    con = readers.staging_connection()
+    con.execute("CREATE TABLE t (i INTEGER, a VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [[i, a] for i, (a, _) in enumerate(SHAPES)])
+    got = con.execute(f"SELECT {readers.timestamp_from_text_sql(readers._text('a'), 'America/Chicago')} "
+                      "FROM t ORDER BY i").fetchall()
+    assert [(a, v) for (a, _), (v,) in zip(SHAPES, got)] == SHAPES
+
+
+def test_in_utc_and_east_of_it_a_local_time_is_shifted_by_the_zone_offset():
+    con = readers.staging_connection()
+    for tz, expected in (("UTC", datetime(2026, 1, 5, 9, 14, 3, tzinfo=U)),
+                         ("Asia/Kolkata", datetime(2026, 1, 5, 3, 44, 3, tzinfo=U))):  # UTC+5:30
+        sql = readers.timestamp_from_text_sql(readers._text("'2026-01-05T09:14:03'"), tz)
+        assert con.execute(f"SELECT {sql}").fetchone()[0] == expected
 
 
 def _interactions(arrived: list[str]) -> pl.DataFrame:
