@@ -50,15 +50,14 @@ def _feed_of(fn, feed_arg):
 
 
 def install() -> None:
-    import polars as pl
-
     import expectations.runner as runner
     import ingestion.batch as batch
     import ingestion.loader as loader
 
-    loader.read_landed = _timed("read", _feed_of(loader.read_landed, lambda path, feed, **_: feed))
+    # read: DuckDB stages the file (through its mapping, the identity for a canonical file);
+    # normalise: typing, UTC, PII hashing in SQL, out as one Arrow table; to_pandas: Arrow -> pandas for GX
+    loader.read_landed = _timed("read", _feed_of(loader.read_landed, lambda con, path, feed, **_: feed))
     loader.normalise = _timed("normalise", loader.normalise)
-    pl.DataFrame.to_pandas = _timed("to_pandas", pl.DataFrame.to_pandas)
     if hasattr(loader, "_as_pandas"):
         loader._as_pandas = _timed("to_pandas", loader._as_pandas)
     runner.FeedValidator.validate = _timed(

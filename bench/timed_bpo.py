@@ -117,11 +117,9 @@ def install() -> None:
     _patch(batch, "ingest_file", _ingest_file)
     _patch(batch, "prepare_file", _with_record("prepare", 0))  # background thread: read + normalise + to_pandas
     _patch(loader, "_load", _accumulate("load"))
-    if hasattr(loader, "read_landed"):  # vendor mappings: read_landed reads (through read_raw) and maps
-        _patch(loader, "read_landed", _accumulate("read"))
-        _patch(loader, "read_raw", _accumulate("read_raw"))  # inside "read"; informational
-    else:
-        _patch(loader, "read_raw", _accumulate("read"))
+    # read: DuckDB stages the file (through its mapping, the identity for a canonical file) in a private
+    # connection; normalise: typing, UTC, PII hashing in SQL, out as one Arrow table
+    _patch(loader, "read_landed", _accumulate("read"))
     _patch(loader, "normalise", _accumulate("normalise"))
     _patch(loader, "_as_pandas", _accumulate("to_pandas"))
     _patch(runner, "get_validator", _get_validator)
