@@ -102,17 +102,18 @@ def staging_connection() -> duckdb.DuckDBPyConnection:
 # ----------------------------------------------------------------------------------------------- reading
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, feed: Feed | None = None) -> list[str]:
     """Read a canonical file as landed into temp table `src` (rows in file order); its column names.
 
-    CSV and JSON cells come in as text (types are ours to decide), Parquet columns as typed."""
+    CSV and JSON cells come in as text (types are ours to decide), Parquet columns as typed. Given the
+    feed, the CSV header / JSON keys are checked as they are spelt, before DuckDB reads the rows."""
     fmt = file_format(path)
     if fmt is None:
         raise FileRejected(f"unsupported file type {path.name!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
     gz = fmt.endswith(".gz")
     try:
         if fmt in (".csv", ".csv.gz"):
-            names = _csv_header(path, gz)
+            names = _csv_header(path, gz, feed)
             columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
             source = (f"read_csv({sql_literal(str(path))}, header = true, auto_detect = false, columns = {columns}, "
                       f"delim = ',', quote = '\"', escape = '\"', null_padding = true, "
@@ -120,7 +121,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         elif fmt == ".parquet":
             source = f"read_parquet({sql_literal(str(path))})"
         else:
-            source = _json_source(con, path, gz)
+            source = _json_source(con, path, gz, feed)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {SOURCE} AS SELECT * FROM {source}")
     except FileRejected:
         raise
@@ -176,7 +177,7 @@ def _check_text(path: Path, gz: bool, chunk: int = 1 << 22) -> bytes:
     return head
 
 
-def _csv_header(path: Path, gz: bool) -> list[str]:
+def _csv_header(path: Path, gz: bool, feed: Feed | None) -> list[str]:
     """The header's column names, checked before DuckDB reads the rows (a repeated name would be renamed)."""
     head = _check_text(path, gz)
     line = head.split(b"\n", 1)[0]
@@ -196,19 +197,27 @@ def _csv_header(path: Path, gz: bool) -> list[str]:
     if b"," not in line and any(sep in line for sep in (b";", b"\t", b"|")):
         raise FileRejected("the header has no commas: the file seems to use another delimiter (expected ',')")
     names = next(csv.reader([line.decode("utf-8")]), [])
-    _check_header(names, None)  # repeated names, before DuckDB renames them
+    _check_header(names, feed)  # repeated names too, before DuckDB renames them
     return names
 
 
-def _json_source(con: duckdb.DuckDBPyConnection, path: Path, gz: bool) -> str:
+def _json_source(con: duckdb.DuckDBPyConnection, path: Path, gz: bool, feed: Feed | None) -> str:
     """read_json over every key of every record (first seen first), each value as text."""
     head = _check_text(path, gz)
     fmt = "array" if head.lstrip().startswith(b"[") else "newline_delimited"
     args = (f"{sql_literal(str(path))}, format = '{fmt}', compression = '{'gzip' if gz else 'uncompressed'}'")
-    keys = [r[0] for r in con.execute(
-        f"DESCRIBE SELECT * FROM read_json({args}, sample_size = -1, maximum_depth = 1)").fetchall()]
-    if keys == ["json"] and b'"json"' not in head:  # records that are not objects
+    # the keys as spelt (read_json matches them case-insensitively: "INTERACTION_ID" would be merged away)
+    keys, not_objects = con.execute(
+        f"SELECT list(k ORDER BY n), (SELECT count(*) FROM read_json_objects({args}) "
+        f"WHERE json_type(json) <> 'OBJECT') FROM (SELECT k, min(n) AS n FROM (SELECT unnest(json_keys(json)) AS k, "
+        f"row_number() OVER () AS n FROM read_json_objects({args})) GROUP BY k)").fetchone()
+    if not_objects:
         raise FileRejected(f"the file could not be read as {file_format(path)}: its records are not JSON objects")
+    keys = keys or []
+    _check_header(keys, feed)
+    if len({k.lower() for k in keys}) < len(keys):
+        raise FileRejected(f"the file could not be read as {file_format(path)}: keys that differ only in case "
+                           f"({', '.join(keys)})")
     columns = "{" + ", ".join(f"{sql_literal(k)}: 'VARCHAR'" for k in keys) + "}"
     return f"read_json({args}, columns = {columns})"
 
@@ -309,7 +318,9 @@ def normalise_staged(con: duckdb.DuckDBPyConnection, feed: Feed, *, vendor_id: s
     # byte in text): reported with its row and value, never left to fail the load.
     codes = [_PROBLEM + c.name for c in checked]
     if codes and any(pc.max(frame[c]).as_py() for c in codes):
-        _raise_value_problems(con, frame, table, checked, by_name, tz)
+        problems = _value_problems(con, frame, table, checked, by_name, tz)
+        if problems:
+            raise _values_rejected(problems)
     con.execute(f"DROP TABLE {table}")  # the staged text goes
     return NormalisedFile(frame=frame.drop_columns(codes), warnings=warnings)
 
@@ -488,8 +499,10 @@ _KINDS = {2: "range", 3: "text", 1: "type"}
 _PROBLEM = "__problem_"
 
 
-def _raise_value_problems(con: duckdb.DuckDBPyConnection, frame: pa.Table, table: str, checked: list[Column],
-                          by_name: dict[str, str], tz: str) -> None:
+def _value_problems(con: duckdb.DuckDBPyConnection, frame: pa.Table, table: str, checked: list[Column],
+                    by_name: dict[str, str], tz: str) -> list[_ValueProblem]:
+    """The problem codes of `frame` as problems: per column and kind, a count and the first rows with
+    their values as landed (from the staged `table`)."""
     problems: list[_ValueProblem] = []
     con.register("typed_rows", frame.select(["_row_number", *(_PROBLEM + c.name for c in checked)]))
     try:
@@ -507,7 +520,7 @@ def _raise_value_problems(con: duckdb.DuckDBPyConnection, frame: pa.Table, table
                                               _what(col, kind, tz)))
     finally:
         con.unregister("typed_rows")
-    raise _values_rejected(problems)
+    return problems
 
 
 def _what(col: Column, kind: str, tz: str) -> str:

@@ -28,6 +28,7 @@ from ingestion.mappings.model import (
     load_mapping,
     load_preset_mapping,
 )
+from ingestion.feeds import FEEDS
 from ingestion.readers import SOURCE, FileRejected, stage_file
 
 __all__ = [
@@ -66,7 +67,7 @@ def read_landed(con: duckdb.DuckDBPyConnection, path: Path, feed: str, *, vendor
     """
     mapping_path = find_mapping(mappings_dir, vendor_id, feed)
     if mapping_path is None:
-        stage_file(con, path)
+        stage_file(con, path, FEEDS[feed])
         return SourceRead(table=SOURCE, timezone=timezone)
     try:
         resolved = load_mapping(mapping_path, feed, root=mappings_dir)
