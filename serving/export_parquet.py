@@ -39,7 +39,7 @@ RAW_SCHEMA = "raw"
 STATE_FILE = "_bpo_export.json"
 # Bounds the export's memory (a whole-table COPY took 3 GB at 10M rows with DuckDB's default of 80 % of RAM);
 # row order inside a file carries no meaning for readers, and keeping it costs buffers.
-_SESSION_SETTINGS = ("set memory_limit = '1GB'", "set preserve_insertion_order = false",
+_SESSION_SETTINGS = ("set memory_limit = '512MB'", "set preserve_insertion_order = false",
                      "set enable_progress_bar = false")
 
 
