@@ -23,7 +23,7 @@ import polars as pl
 
 from ingestion.feeds import (FALSE_WORDS, STORED_DECIMALS, STORED_INT_RANGE, TRUE_WORDS, Column, Feed, stored_columns,
                              stored_name)
-from ingestion.pii import salted_sha256
+from ingestion.pii import salted_key
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".jsonl", ".json", ".jsonl.gz", ".json.gz")
 MONEY = pl.Decimal(18, 4)
@@ -195,7 +195,7 @@ def normalise(raw: pl.DataFrame, feed: Feed, *, vendor_id: str | None, timezone:
         if col.pii is None or col.name not in typed.columns:
             continue
         if col.pii == "hash":
-            typed = typed.with_columns(salted_sha256(typed[col.name], salt).alias(stored_name(col)))
+            typed = typed.with_columns(salted_key(typed[col.name], salt).alias(stored_name(col)))
         elif col.pii == "flag":
             pii_exprs.append((pl.col(col.name).str.strip_chars().str.len_chars() > 0).fill_null(False)
                              .alias(stored_name(col)))
@@ -203,7 +203,7 @@ def normalise(raw: pl.DataFrame, feed: Feed, *, vendor_id: str | None, timezone:
         typed = typed.with_columns(pii_exprs)
     for col in feed.columns:
         if col.pii in ("hash", "flag") and stored_name(col) not in typed.columns:
-            typed = typed.with_columns((pl.lit(None, pl.String) if col.pii == "hash" else pl.lit(False))
+            typed = typed.with_columns((pl.lit(None, pl.Binary) if col.pii == "hash" else pl.lit(False))
                                        .alias(stored_name(col)))
     frame = typed.select(*stored_columns(feed), "_row_number")
     return NormalisedFile(frame=frame, warnings=warnings)
