@@ -9,10 +9,13 @@ The frame is one file as normalised by ingestion: `stored_columns(feed)` plus
 `_row_number` (1-based source row), Arrow-backed dtypes
 (`polars_df.to_pandas(use_pyarrow_extension_array=True)`).
 
-GX has no polars engine and its SQL path fails on DuckDB (GX #10738), so the
-pandas engine validates the frame in memory. `import great_expectations`
-costs seconds: it happens on the first `get_validator()` call only; the
-context, the data source and every feed's suite are built once per process.
+A file staged in DuckDB is validated where it is, with GX's SQL engine
+(`validate_relation(con, relation_name, feed, vendor_id)`; the fix that makes
+it work on DuckDB, GX #10738, is compat/gx_duckdb.py): the same suites, the
+same report, no pandas copy of the rows (DEVELOPERS.md, "Validation engine",
+has the figures). `import great_expectations` costs seconds: it happens on
+the first `get_validator()` call only; the context, the data sources and
+every feed's suite are built once per process.
 
 Dtypes: GX 1.24's pandas metrics give correct results on Arrow-backed
 string, int, bool, date32, decimal128 and tz-aware timestamp columns (checked
