@@ -271,10 +271,13 @@ class FeedValidator:
         """Validate one file staged as a DuckDB table or view (`relation_name`, visible on `con`) with GX's SQL
         engine; the same report as `validate` on the same rows.
 
-        Runs on the caller's connection, inside its transaction if one is open (never begins, commits or rolls
-        back): a temporary view `bpo_gx_<feed>` projects the relation for GX (absent optional columns as typed
-        nulls, as `validate` does) and is dropped before returning.
+        Runs on the caller's connection and never begins, commits or rolls back: a temporary view
+        `bpo_gx_<feed>` projects the relation for GX (absent optional columns as typed nulls, as `validate`
+        does) and is dropped before returning. Call it before the file's load transaction: inside an explicit
+        transaction, a check DuckDB cannot evaluate (reported as "could not be evaluated") aborts it.
         """
+        import duckdb
+
         spec, vendor_id, now = _arguments(feed, vendor_id, now)
         sql = self._sql_side()
         view, notes, missing_required = _stage_view(con, relation_name, spec)
@@ -287,7 +290,10 @@ class FeedValidator:
                                          expectation_parameters=params).results
             return self._report(feed, vendor_id, now, results, _RelationRows(con, view), notes, missing_required)
         finally:
-            con.execute(f"DROP VIEW IF EXISTS {_ident(view)}")
+            try:
+                con.execute(f"DROP VIEW IF EXISTS {_ident(view)}")
+            except duckdb.Error:  # an aborted transaction takes the view with it; keep the first error
+                pass
 
     def _sql_side(self) -> _SqlSide:
         if self._sql is None:

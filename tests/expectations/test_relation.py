@@ -125,3 +125,14 @@ def test_a_second_connection_is_validated_on_its_own_rows(validator, con):
     finally:
         other.close()
     assert bad.failed_rules == ["range:csat"] and good.success
+
+
+def test_a_check_that_cannot_run_fails_the_file_and_leaves_the_connection_usable(validator, con):
+    staged = _stage(con, F.frame("interactions"))
+    # a staging bug upstream: talk_seconds as text DuckDB cannot compare with a number
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT * REPLACE ('n/a' AS talk_seconds) FROM {staged}")
+    report = validator.validate_relation(con, staged, "interactions", F.VENDOR, now=NOW)
+    assert not report.success
+    failure = report.failures[report.failed_rules.index("range:talk_seconds")]
+    assert "could not be evaluated" in failure.message and failure.unexpected_count is None
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name LIKE 'bpo_gx_%'").fetchone() == (0,)
