@@ -6,10 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
-pytest.importorskip("duckdb_engine", reason="duckdb-engine (GX's SQL engine on DuckDB) is not installed")
-
 
 def test_a_duckdb_result_is_gone_once_its_connection_is_back_in_the_pool(tmp_path):
     """The root cause: duckdb-engine's cursor is the DuckDB connection itself, and the ROLLBACK of the pool's

@@ -11,33 +11,25 @@ import pytest
 
 from compat import WRITTEN_FOR, UnsupportedVersion, check_versions
 
-try:  # duckdb-engine (GX's SQL engine on DuckDB, compat.gx_duckdb) is not a declared dependency yet
-    metadata.version("duckdb-engine")
-    PINNED = tuple(WRITTEN_FOR)
-except metadata.PackageNotFoundError:
-    PINNED = tuple(name for name in WRITTEN_FOR if name != "duckdb-engine")
-
 
 def test_the_installed_versions_are_the_ones_compat_was_written_for():
-    check_versions(*PINNED)  # raises on any difference
+    check_versions()  # raises on any difference
     assert metadata.version("dagster-dbt") == "0.29.27"
     assert metadata.version("great-expectations") == "1.24.1"
     assert metadata.version("dbt-duckdb") == "1.11.1"
+    assert metadata.version("duckdb-engine") == "0.17.0"
     assert metadata.version("dbt-core").startswith("1.11.")
 
 
 def test_every_compat_module_imports_on_the_pinned_versions():
-    modules = ["compat.dbt_duckdb", "compat.gx", "compat.dagster_dbt_inprocess"]
-    if "duckdb-engine" in PINNED:
-        modules.append("compat.gx_duckdb")
-    for module in modules:
+    for module in ("compat.dbt_duckdb", "compat.gx", "compat.gx_duckdb", "compat.dagster_dbt_inprocess"):
         # the import runs the module's version check: an UnsupportedVersion would fail here
         assert importlib.import_module(module).__name__ == module
-    check_versions(*PINNED)  # every pinned distribution, as installed
+    check_versions()  # every pinned distribution, as installed
 
 
 def test_another_version_fails_in_one_clear_line():
-    fake = {**{name: metadata.version(name) for name in PINNED}, "dagster-dbt": "0.30.0"}
+    fake = {**{name: metadata.version(name) for name in WRITTEN_FOR}, "dagster-dbt": "0.30.0"}
     with pytest.raises(UnsupportedVersion) as caught:
         check_versions("dbt-core", "dagster-dbt", installed=fake.__getitem__)
     message = str(caught.value)

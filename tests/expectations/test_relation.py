@@ -18,8 +18,6 @@ from . import frames as F
 from .test_column_groups import _all_edits
 from .test_runner import CASES, NOW, edited
 
-pytest.importorskip("duckdb_engine", reason="duckdb-engine (GX's SQL engine on DuckDB) is not installed")
-
 
 def _vendor(feed: str) -> str | None:
     return None if feed == "fx_rates" else F.VENDOR
