@@ -10,13 +10,13 @@ The key is the first KEY_BYTES (16) bytes of sha256(salt, 0x1f, value with
 surrounding whitespace removed), stored as a BLOB (`*_hash` columns), the same
 type in every table and engine it is joined in: DuckDB BLOB, Arrow / polars
 Binary, Parquet BYTE_ARRAY, Spark BINARY. Why 16 bytes and a BLOB, measured
-(docs/performance.md "Customer keys"): against the 64-character hex text it
-replaced, the FCR look-back and key joins cost about half and the column a
-quarter of the space; a 128-bit integer (UHUGEINT) is not faster enough to pay
-for what it cannot carry (Arrow/polars interchange and Spark have no unsigned
-128-bit integer, and DuckDB writes it to Parquet as a DOUBLE). 128 bits keep
-collisions out of reach: among N distinct customers the chance that any two
-share a key is below N^2 / 2^129, 1.5e-21 for a billion.
+(DEVELOPERS.md "Customer keys"): against the 64-character hex text it
+replaced, the FCR look-back and key joins cost about half and the column half
+the space; a 128-bit integer (UHUGEINT) is faster in DuckDB but cannot travel
+(DuckDB writes it to Parquet as a DOUBLE and to Arrow as a decimal128(38, 0)
+too narrow for it; polars and Spark have no unsigned 128-bit integer). 128
+bits keep collisions out of reach: among N distinct customers the chance that
+any two share a key is below N^2 / 2^129, 1.5e-21 for a billion.
 
 Two forms give byte-identical keys (tests/ingestion/test_pii.py):
 `salted_key` on a polars Series, `salted_key_sql` as a DuckDB SQL expression.
