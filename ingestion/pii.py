@@ -36,6 +36,7 @@ SEPARATOR = "\x1f"  # between the salt and the value, so that ("ab", "c") and ("
 # DuckDB's trim, which without a character list removes spaces only.
 WHITESPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
               "\u2028\u2029\u202f\u205f\u3000")
+SALT_VARIABLE = "bpo_pii_salt"  # the DuckDB variable salted_key_sql reads the salt from by default
 
 
 def pii_salt(settings: Settings | None = None) -> str:
@@ -62,14 +63,13 @@ def salted_key(values: pl.Series, salt: str) -> pl.Series:
                                   return_dtype=pl.Binary)
 
 
-def salted_key_sql(expr_sql: str, salt_param: str = "$pii_salt") -> str:
+def salted_key_sql(expr_sql: str, salt_sql: str = f"getvariable('{SALT_VARIABLE}')") -> str:
     """The customer key of a SQL expression, as a DuckDB SQL expression (BLOB): byte-identical to `salted_key`.
 
-    expr_sql: the value (cast to VARCHAR); salt_param: how the query supplies the salt, a prepared
-    parameter (`$pii_salt`, the default: pass {"pii_salt": pii_salt()}; or `?`), so that the secret
-    never appears in the SQL text. Blanks and nulls give null.
+    expr_sql: the value (cast to VARCHAR here); salt_sql: the salt, by default the connection's
+    variable SALT_VARIABLE (`SET VARIABLE bpo_pii_salt = ?`), so that the secret never appears in SQL
+    text; a prepared parameter (`$pii_salt`, `?`) works too. Blanks and nulls give null.
     """
-    whitespace = " || ".join(f"chr({ord(c)})" for c in WHITESPACE)
-    value = f"nullif(trim(cast({expr_sql} as varchar), {whitespace}), '')"
+    value = f"nullif(trim(cast({expr_sql} as varchar), '{WHITESPACE}'), '')"
     # sha256 gives 64 hex digits; the first 2 * KEY_BYTES are the key's bytes
-    return f"unhex(left(sha256(cast({salt_param} as varchar) || chr({ord(SEPARATOR)}) || {value}), {2 * KEY_BYTES}))"
+    return f"unhex(left(sha256(cast({salt_sql} as varchar) || chr({ord(SEPARATOR)}) || {value}), {2 * KEY_BYTES}))"

@@ -10,7 +10,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from ingestion.pii import salted_key, salted_key_sql
+from ingestion.pii import SALT_VARIABLE, salted_key, salted_key_sql
 from ingestion.warehouse import SCHEMA_SQL, connect, migrate_customer_keys
 
 # printf 's3cret\x1fCUST-77' | sha256sum -> ce51f7fa750100156775f7dee84d4b3c a4e41e1864a8de0da10d79f7bfa49563
@@ -35,11 +35,13 @@ def test_the_sql_form_gives_byte_identical_keys(salt):
     expected = salted_key(pl.Series(VALUES, dtype=pl.String), salt).to_list()
     con = duckdb.connect()
     con.register("v", pl.DataFrame({"i": range(len(VALUES)), "x": VALUES}, schema={"i": pl.Int64, "x": pl.String}))
-    named = con.execute(f"select {salted_key_sql('x')} from v order by i", {"pii_salt": salt}).fetchall()
+    con.execute(f"set variable {SALT_VARIABLE} = ?", [salt])
+    variable = con.execute(f"select {salted_key_sql('x')} from v order by i").fetchall()
+    named = con.execute(f"select {salted_key_sql('x', '$pii_salt')} from v order by i", {"pii_salt": salt}).fetchall()
     positional = con.execute(f"select {salted_key_sql('v.x', '?')} from v order by i", [salt]).fetchall()
-    assert [k for (k,) in named] == [k for (k,) in positional] == expected
+    assert [k for (k,) in variable] == [k for (k,) in named] == [k for (k,) in positional] == expected
     assert expected[0] == expected[1] and expected[11:15] == [None] * 4 and len(set(expected[:11])) == 9
-    assert con.execute(f"select typeof({salted_key_sql(repr('CUST-77'))})", {"pii_salt": salt}).fetchone() == ("BLOB",)
+    assert con.execute(f"select typeof({salted_key_sql(repr('CUST-77'))})").fetchone() == ("BLOB",)
 
 
 def test_the_key_keeps_its_type_and_bytes_through_duckdb_and_parquet(tmp_path):
