@@ -180,15 +180,17 @@ def test_a_one_file_replay_builds_only_what_raw_interactions_reaches(settings, t
 
 
 @pytest.mark.slow
-def test_a_quarantined_file_alone_builds_no_model_of_the_data_and_still_publishes(settings, tmp_path, generated):
-    nodes = generated["nodes"]
-    before = duckdb.connect(str(settings.published_path), read_only=True).execute(
-        "select build_id from main.publication").fetchone()[0]
+def test_a_quarantined_file_alone_builds_no_model_of_the_data_and_still_publishes(settings, tmp_path):
+    land(settings, "acme_mx", "interactions", "acme.csv", _file("A", ["2026-01-12", "2026-02-10"]))
+    _run(settings)
+    nodes = _manifest(settings)["nodes"]
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        before = con.execute("select build_id from main.publication").fetchone()[0]
     land(settings, "acme_mx", "interactions", "broken.csv", "interaction_id\nX1\n")  # quarantined: columns missing
     _run(settings)
     ran = {uid for uid in _ran(settings) if nodes[uid]["resource_type"] == "model"}
     assert ran == {"model.bpo_warehouse.dispute_status", "model.bpo_warehouse.stg_load_manifest"}
-    after = duckdb.connect(str(settings.published_path), read_only=True).execute(
-        "select build_id from main.publication").fetchone()[0]
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        after = con.execute("select build_id from main.publication").fetchone()[0]
     assert after != before  # published again (its raw export names the quarantined file)
     assert _marts(settings.published_path) == _marts(_full_rebuild(settings, tmp_path))
