@@ -493,7 +493,7 @@ class _SqlSide:
 
 
 _DUCKDB_TYPES = {"string": "VARCHAR", "int": "BIGINT", "bool": "BOOLEAN", "timestamp": "TIMESTAMPTZ",
-                 "date": "DATE", "decimal": "DECIMAL(18,4)", "rate": "DECIMAL(18,8)"}
+                 "date": "DATE", "decimal": "DECIMAL(18,4)", "rate": "DECIMAL(18,8)", "binary": "BLOB"}
 
 
 def _view_name(feed: str) -> str:
@@ -629,6 +629,7 @@ def _null_dtype(type_name: str):
                 "date": pd.ArrowDtype(pa.date32()),
                 "decimal": pd.ArrowDtype(pa.decimal128(18, 4)),
                 "rate": pd.ArrowDtype(pa.decimal128(18, 8)),
+                "binary": pd.ArrowDtype(pa.binary()),
             }
         )
     return _NULL_DTYPES[type_name]
@@ -639,7 +640,8 @@ def _stored_types(spec: Feed) -> dict[str, str]:
     for c in spec.columns:
         name = _suites.stored_name(c)
         if name is not None:
-            types[name] = {"hash": "string", "flag": "bool"}.get(c.pii or "", c.type)
+            # a hashed column holds the customer key: 16 bytes (ingestion/pii.py), not text
+            types[name] = {"hash": "binary", "flag": "bool"}.get(c.pii or "", c.type)
     return types
 
 
