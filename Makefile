@@ -14,11 +14,11 @@ PYTEST := $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: demo test test-fast lint install bench clean dagster
 
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on our machines) nothing caches bytecode, and every
+# `bpo` process compiled dagster, dbt and GX from source again (about 5 s of CPU each)
 $(STAMP): pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	test -x $(UV) || $(BIN)/python -m pip install --quiet "uv>=0.5"
-	# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on our machines) nothing caches bytecode, and every
-	# `bpo` process compiled dagster, dbt and GX from source again (about 5 s of CPU each)
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra test --compile-bytecode --quiet
 	touch $(STAMP)
 
