@@ -14,6 +14,7 @@ zone, a warehouse or published copy that does not exist yet.
 from __future__ import annotations
 
 import os
+from collections.abc import Container
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -33,30 +34,40 @@ def build_vars(reporting_currency: str, warehouse: Path) -> str:
     return f"{reporting_currency}|{Path(warehouse).resolve()}"
 
 
-def nothing_new(settings) -> bool:
-    """True when every complete landed file is already in the manifest, none is still being written, and
-    the last published build had the inputs a build would have now. `settings`: ingestion.settings.Settings."""
+def nothing_new(settings) -> list[dict] | None:
+    """When every complete landed file is already in the manifest, none is still being written, and the last
+    published build had the inputs a build would have now: the landed files as the run would report them
+    (status `duplicate`, with the manifest's status and path of the same bytes). Else None.
+    `settings`: ingestion.settings.Settings."""
     s = settings.resolved()
     if is_remote(s.landing) or not Path(s.warehouse).is_file() or not Path(s.published_path).is_file():
-        return False
+        return None
     landed = scan(s.landing, s.settle_seconds)
     if landed.waiting:
-        return False  # the run lists them as pending
+        return None  # the run lists them as pending
     try:
         con = duckdb.connect(str(s.warehouse), read_only=True)
     except duckdb.Error:
-        return False  # held by a writer (or not a warehouse): the run waits for it or says why
+        return None  # held by a writer (or not a warehouse): the run waits for it or says why
     try:
         if not _manifest_exists(con):
-            return False
-        known = {sha for (sha,) in con.execute(
-            "select distinct sha256 from raw.load_manifest where status in ?", [list(_SETTLED)]).fetchall()}
-        if not _all_known(landed.complete, known):
-            return False
+            return None
+        known = {sha: (status, path) for sha, status, path in con.execute(
+            # the latest processing of the same bytes, as ingestion.loader.already_processed reports it
+            "select sha256, arg_max(status, processed_at), arg_max(file_path, processed_at) "
+            "from raw.load_manifest where status in ? group by sha256", [list(_SETTLED)]).fetchall()}
+        shas = _known_checksums(landed.complete, known)
+        if shas is None:
+            return None
         fingerprint = inputs_fingerprint(con, s.contracts, build_vars(s.reporting_currency, s.warehouse))
-        return build_reason(con, fingerprint, Path(s.published_path)) is None
+        if build_reason(con, fingerprint, Path(s.published_path)) is not None:
+            return None
     finally:
         con.close()
+    # what ingestion.loader.ingest_file reports for bytes it has processed before
+    return [{"file": f.source, "vendor_id": f.vendor_id, "feed": f.feed, "sha256": sha, "status": "duplicate",
+             "rows": 0, "reason": f"same bytes already {known[sha][0]} from {known[sha][1]}"}
+            for f, sha in zip(landed.complete, shas)]
 
 
 def _manifest_exists(con: duckdb.DuckDBPyConnection) -> bool:
@@ -64,16 +75,18 @@ def _manifest_exists(con: duckdb.DuckDBPyConnection) -> bool:
                        "and table_name = 'load_manifest'").fetchone()[0] == 1
 
 
-def _all_known(files: list[Landed], known: set[str]) -> bool:
-    """Whether every file's checksum is in `known`; the newest files (likeliest new) are hashed first, on every
-    core (hashlib releases the GIL), and the first unknown one ends the check."""
-    newest_first = sorted(files, key=lambda f: f.arrival, reverse=True)
+def _known_checksums(files: list[Landed], known: Container[str]) -> list[str] | None:
+    """The files' checksums, in their order, when every one is in `known`, else None. The newest files
+    (likeliest new) are hashed first, on every core (hashlib releases the GIL); the first unknown one ends it."""
+    order = sorted(range(len(files)), key=lambda i: files[i].arrival, reverse=True)
+    shas: list[str] = [""] * len(files)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for sha in pool.map(_sha_or_none, newest_first):
+        for i, sha in zip(order, pool.map(_sha_or_none, [files[i] for i in order])):
             if sha is None or sha not in known:
                 pool.shutdown(wait=False, cancel_futures=True)
-                return False
-    return True
+                return None
+            shas[i] = sha
+    return shas
 
 
 def _sha_or_none(landed: Landed) -> str | None:

@@ -26,7 +26,7 @@ def test_the_check_skips_what_the_loader_skips():
 
 def test_no_warehouse_or_published_copy_yet_means_run(settings):
     land(settings, "acme_mx", "interactions", "a.csv", interactions(3))
-    assert precheck.nothing_new(settings) is False
+    assert precheck.nothing_new(settings) is None
 
 
 @pytest.mark.slow
@@ -34,7 +34,7 @@ def test_a_run_with_nothing_new_starts_no_pipeline_and_anything_else_runs_it(set
     land(settings, "acme_mx", "interactions", "a.csv", interactions(3))
     result = _bpo_run(settings)
     assert result.exit_code == 0, result.output
-    assert precheck.nothing_new(settings) is True
+    assert precheck.nothing_new(settings) is not None
 
     def no_pipeline(*args, **kwargs):
         raise AssertionError("the pipeline started although nothing was new")
@@ -43,26 +43,31 @@ def test_a_run_with_nothing_new_starts_no_pipeline_and_anything_else_runs_it(set
     result = _bpo_run(settings)
     assert result.exit_code == 0, result.output
     assert NOTHING_NEW in result.output
+    # the run's own summary, as when the pipeline finds every file known
+    assert "committed 0 file(s) (0 rows), quarantined 0, failed 0, left pending 0; 1 file(s) already processed" \
+        in result.output
+    (known,) = precheck.nothing_new(settings)
+    assert known["status"] == "duplicate" and known["reason"].startswith("same bytes already loaded from ")
 
     # a file being written (not settled yet) goes to the whole run, which lists it as pending
     writing = land(settings, "acme_mx", "interactions", "b.csv", interactions(2))
     monkeypatch.setattr(settings, "settle_seconds", 3600.0)
-    assert precheck.nothing_new(settings) is False
+    assert precheck.nothing_new(settings) is None
     monkeypatch.setattr(settings, "settle_seconds", 0.0)
     # complete and new
-    assert precheck.nothing_new(settings) is False
+    assert precheck.nothing_new(settings) is None
     writing.unlink()
-    assert precheck.nothing_new(settings) is True
+    assert precheck.nothing_new(settings) is not None
 
     # the warehouse held by a writer: the run waits for it (or says who holds it)
     holder = duckdb.connect(str(settings.warehouse))
     try:
-        assert precheck.nothing_new(settings) is False
+        assert precheck.nothing_new(settings) is None
     finally:
         holder.close()
-    assert precheck.nothing_new(settings) is True
+    assert precheck.nothing_new(settings) is not None
 
     # a contract changed: built again
     contract = settings.contracts / "acme_mx.yaml"
     contract.write_text(contract.read_text().replace("rate: 10.00", "rate: 11.00"))
-    assert precheck.nothing_new(settings) is False
+    assert precheck.nothing_new(settings) is None
