@@ -25,8 +25,8 @@ from compat.dagster_dbt_inprocess import WarehouseDbtResource
 from serving.publish import generate_docs, publish_marts
 from transform.dbt_build import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_build_args, dbt_target_path, raise_if_locked
 from transform.dbt_selection import PUBLISH_GATE, selection_for
-from transform.run_inputs import (NOTHING_NEW, build_reason, changed_raw_tables, input_parts, inputs_fingerprint,
-                                  mark_building, mark_published)
+from transform.run_inputs import (NOTHING_NEW, build_reason, build_vars, changed_raw_tables, input_parts,
+                                  inputs_fingerprint, mark_building, mark_published)
 from orchestration import progress
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
 from serving.alerts import ALERT_STATUSES, GX_CHECK
@@ -245,14 +245,14 @@ def build_dbt_assets() -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
         settings = warehouse.settings
         # nothing new since the last publication (transform/run_inputs.py): no build, and no outputs, so the
         # publication (and whatever follows it) is skipped too
-        build_vars = f"{warehouse.reporting_currency}|{path.resolve()}"
+        this_build = build_vars(warehouse.reporting_currency, path)
         with connect(path) as con:
-            fingerprint = inputs_fingerprint(con, settings.contracts, build_vars)
+            fingerprint = inputs_fingerprint(con, settings.contracts, this_build)
             reason = build_reason(con, fingerprint, Path(warehouse.published))
             if reason is None:
                 context.log.info(NOTHING_NEW)
                 return
-            parts = input_parts(con, build_vars)
+            parts = input_parts(con, this_build)
             changed = changed_raw_tables(con, parts)
             mark_building(con, fingerprint, parts)  # a build that fails or is killed from here on is redone next run
         # after a published build, only what the changed raw tables reach (transform/dbt_selection.py); a step

@@ -22,16 +22,11 @@ import duckdb
 
 from ingestion.landing import Landed, scan
 from ingestion.storage import is_remote
-from transform.run_inputs import build_reason, inputs_fingerprint
+from transform.run_inputs import build_reason, build_vars, inputs_fingerprint
 
 # manifest statuses a run skips the same bytes for: ingestion.loader.SETTLED (a test keeps them equal), not
 # imported, because importing the loader (polars, pyarrow) would cost this check more than it does
 _SETTLED = ("loaded", "quarantined")
-
-
-def build_vars(reporting_currency: str, warehouse: Path) -> str:
-    """The build vars the fingerprint covers; the dbt step (orchestration/assets.py) computes the same."""
-    return f"{reporting_currency}|{Path(warehouse).resolve()}"
 
 
 def nothing_new(settings) -> list[dict] | None:

@@ -39,6 +39,11 @@ _PROJECT_SKIP = {"target", "logs", "dbt_packages"}
 NOTHING_NEW = "nothing new: warehouse and published copy unchanged"
 
 
+def build_vars(reporting_currency: str, warehouse: Path) -> str:
+    """The build's vars as the fingerprint covers them (the dbt step and `bpo run`'s early check)."""
+    return f"{reporting_currency}|{Path(warehouse).resolve()}"
+
+
 def _files_digest(digest, root: Path, files) -> None:
     for p in sorted(files):
         digest.update(p.relative_to(root).as_posix().encode() + b"\0")
