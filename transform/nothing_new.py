@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.landing import Landed, scan
+from ingestion.landing import Landed, checksum_or_none, scan
 from ingestion.storage import is_remote
 from transform.run_inputs import build_reason, build_vars, inputs_fingerprint
 
@@ -76,16 +76,9 @@ def _known_checksums(files: list[Landed], known: Container[str]) -> list[str] | 
     order = sorted(range(len(files)), key=lambda i: files[i].arrival, reverse=True)
     shas: list[str] = [""] * len(files)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for i, sha in zip(order, pool.map(_sha_or_none, [files[i] for i in order])):
+        for i, sha in zip(order, pool.map(checksum_or_none, [files[i] for i in order])):
             if sha is None or sha not in known:
                 pool.shutdown(wait=False, cancel_futures=True)
                 return None
             shas[i] = sha
     return shas
-
-
-def _sha_or_none(landed: Landed) -> str | None:
-    try:
-        return landed.sha256
-    except OSError:
-        return None  # unreadable: the run reports it as failed
