@@ -8,7 +8,8 @@ imported, so an upgrade fails at once, here, in one line, instead of somewhere d
 - `compat.dagster_dbt_inprocess`: dagster-dbt's `DbtCliResource` / `DbtCliInvocation` fed by dbt
   running in this process (the Dagster dbt step);
 - `compat.dbt_duckdb`: closing the DuckDB database dbt-duckdb keeps open for the process;
-- `compat.gx`: two Great Expectations speed patches applied when the validator is built.
+- `compat.gx`: two Great Expectations speed patches applied when the validator is built;
+- `compat.gx_duckdb`: GX's SQL execution engine on DuckDB (the empty-result fix, the caller's connection).
 
 After an upgrade: read those modules against the new library, run tests/compat and the tests of
 the rooms that use them, then update `WRITTEN_FOR`.
@@ -25,6 +26,8 @@ WRITTEN_FOR: dict[str, str] = {
     "dbt-core": "1.11.*",
     "dbt-duckdb": "1.11.1",
     "great-expectations": "1.24.1",
+    "duckdb-engine": "0.17.0",  # compat.gx_duckdb: GX's SQL engine on DuckDB
+    "sqlalchemy": "2.1.*",
 }
 
 

@@ -3,7 +3,8 @@
 Private uses (dagster-dbt 0.29): the internal modules `asset_utils`, `compat`,
 `core.dbt_cli_invocation`, `dagster_dbt_translator`, `dbt_manifest`; the
 overridden `_cli_version`, `_initialize_dbt_core_adapter`, `_stream_stdout`;
-`_get_unique_target_path` and `_error_messages`.
+`_get_unique_target_path` and `_error_messages`; `AssetsDefinition`'s
+`node_keys_by_output_name` / `node_check_specs_by_output_name` (whether a step is subsetted).
 
 `WarehouseDbtResource` is dagster-dbt's `DbtCliResource` (same selection
 arguments, same `stream()` / `get_error()`, same Dagster events: an Output
@@ -16,6 +17,8 @@ the run's fixed costs removed:
   start and ~3 s of dbt imports), dagster-dbt's `dbt --version` subprocess
   (~3 s) and the dbt adapter it builds in-process only for column metadata,
   which this project does not fetch.
+- A `--select` given to `cli()` is the selection dbt runs (`runtime_selection`), as on
+  dbt's command line, instead of being added to dagster-dbt's own `fqn:*`.
 - When `in_process` is off the dbt subprocess is used as before, still
   without `dbt --version` and the extra adapter.
 
@@ -117,6 +120,26 @@ class InProcessDbtInvocation(DbtCliInvocation):
             yield raw_event
 
 
+def runtime_selection(context, selects: Sequence[str], excludes: Sequence[str],
+                      dagster_selection: Sequence[str]) -> list[str]:
+    """`--select` given to `cli()` is what dbt runs, as on dbt's command line.
+
+    dagster-dbt 0.29 puts a runtime `--select` beside its own `--select fqn:*` of an unsubsetted
+    step, and dbt unions repeated `--select` flags, so every node would run. A step running all
+    of its assets gets the runtime selection alone; a subsetted step (some assets picked in the
+    UI) already has its own selection, which is not narrowed further, so it is refused.
+    """
+    if context is not None:
+        assets_def = context.assets_def
+        subset = (assets_def.keys_by_output_name != assets_def.node_keys_by_output_name
+                  or assets_def.check_specs_by_output_name != assets_def.node_check_specs_by_output_name)
+        if subset:
+            raise ValueError("a runtime --select on a subsetted dbt step")
+        if dagster_selection not in ([], ["--select", "fqn:*"]):
+            raise ValueError(f"a runtime --select beside the dbt assets' own selection {dagster_selection}")
+    return ["--select", " ".join(selects), *(["--exclude", " ".join(excludes)] if excludes else [])]
+
+
 class WarehouseDbtResource(DbtCliResource):
     """DbtCliResource running dbt in-process (see the module docstring); `in_process=False`:
     the dbt subprocess, as dagster-dbt does it, minus `dbt --version` and the extra adapter."""
@@ -144,7 +167,9 @@ class WarehouseDbtResource(DbtCliResource):
         cleaned_args, selects, excludes = extract_runtime_selection_from_args(args)
         params = get_updated_cli_invocation_params_for_context(
             context=context, manifest=manifest, dagster_dbt_translator=translator,
-            runtime_selects=selects, runtime_excludes=excludes)
+            runtime_excludes=() if selects else excludes)  # a runtime --select: runtime_selection below
+        selection_args = (runtime_selection(context, selects, excludes, list(params.selection_args)) if selects
+                          else params.selection_args)
         target_path = Path(target_path or self._get_unique_target_path(context=context))
         project_dir = Path(params.dbt_project.project_dir if params.dbt_project else self.project_dir)
         if not target_path.is_absolute():
@@ -152,7 +177,7 @@ class WarehouseDbtResource(DbtCliResource):
         profile_args = [*(["--profile", self.profile] if self.profile else []),
                         *(["--target", self.target] if self.target else [])]
         dbt_args = [
-            *self.global_config_flags, *cleaned_args, *profile_args, *params.selection_args,
+            *self.global_config_flags, *cleaned_args, *profile_args, *selection_args,
             "--project-dir", str(project_dir), "--profiles-dir", str(self.profiles_dir or project_dir),
             "--target-path", str(target_path), "--log-path", str(target_path),
             # stdout: nothing from dbt itself (its info events are re-emitted as dagster-dbt does);

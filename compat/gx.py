@@ -22,14 +22,15 @@ def import_great_expectations() -> ModuleType:
     """
     if "great_expectations" in sys.modules:
         return sys.modules["great_expectations"]
-    hide = "pyspark" not in sys.modules
-    if hide:
-        sys.modules["pyspark"] = None  # type: ignore[assignment]  # makes `import pyspark` raise ImportError
+    # hidden even when this process already imported pyspark (a Spark build, the Spark tests): GX's Spark support
+    # then ends the process (SystemExit while pyspark's connect modules import); restored afterwards
+    imported = {name: module for name, module in sys.modules.items() if name == "pyspark" or name.startswith("pyspark.")}
+    sys.modules["pyspark"] = None  # type: ignore[assignment]  # makes `import pyspark(.…)` raise ImportError
     try:
         import great_expectations
     finally:
-        if hide:
-            del sys.modules["pyspark"]
+        del sys.modules["pyspark"]
+        sys.modules.update(imported)
     return great_expectations
 
 

@@ -9,10 +9,13 @@ The frame is one file as normalised by ingestion: `stored_columns(feed)` plus
 `_row_number` (1-based source row), Arrow-backed dtypes
 (`polars_df.to_pandas(use_pyarrow_extension_array=True)`).
 
-GX has no polars engine and its SQL path fails on DuckDB (GX #10738), so the
-pandas engine validates the frame in memory. `import great_expectations`
-costs seconds: it happens on the first `get_validator()` call only; the
-context, the data source and every feed's suite are built once per process.
+A file staged in DuckDB is validated where it is, with GX's SQL engine
+(`validate_relation(con, relation_name, feed, vendor_id)`; the fix that makes
+it work on DuckDB, GX #10738, is compat/gx_duckdb.py): the same suites, the
+same report, no pandas copy of the rows (DEVELOPERS.md, "Validation engine",
+has the figures). `import great_expectations` costs seconds: it happens on
+the first `get_validator()` call only; the context, the data sources and
+every feed's suite are built once per process.
 
 Dtypes: GX 1.24's pandas metrics give correct results on Arrow-backed
 string, int, bool, date32, decimal128 and tz-aware timestamp columns (checked
@@ -52,6 +55,7 @@ from expectations import suites as _suites
 from expectations.suites import Rule
 
 if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
     import pandas as pd
 
 MAX_EXAMPLES = 5
@@ -69,6 +73,9 @@ RESULT_FORMAT: dict[str, Any] = {
     "partial_unexpected_count": 20,
     "return_unexpected_index_query": False,
 }
+# The SQL engine has no row labels: GX selects `_row_number` with the first `partial_unexpected_count` offending
+# rows of each expectation (one LIMIT query), and the runner takes the lowest few.
+SQL_RESULT_FORMAT: dict[str, Any] = {**RESULT_FORMAT, "unexpected_index_column_names": ["_row_number"]}
 
 
 @dataclass
@@ -228,6 +235,7 @@ class FeedValidator:
                 for i, (columns, group) in enumerate(_by_columns(rules).items())
             ]
         self._lock = threading.Lock()  # a GX context is not thread-safe
+        self._sql: _SqlSide | None = None  # GX's SQL engine on DuckDB, built by the first validate_relation
 
     # -- public ---------------------------------------------------------------
     def validate(
@@ -239,15 +247,7 @@ class FeedValidator:
         now: dt.datetime | None = None,
     ) -> ValidationReport:
         """Validate one file's rows. `vendor_id` is the landing folder (None for fx_rates)."""
-        if feed not in FEEDS:
-            raise ValueError(f"unknown feed {feed!r}; expected one of {', '.join(FEEDS)}")
-        spec = FEEDS[feed]
-        if spec.vendor_scoped and not vendor_id:
-            raise ValueError(f"feed {feed!r} is vendor-scoped: pass the vendor folder as vendor_id")
-        if not spec.vendor_scoped:
-            vendor_id = None  # fx_rates lands under the pseudo-vendor _shared
-        now = now or dt.datetime.now(dt.timezone.utc)
-
+        spec, vendor_id, now = _arguments(feed, vendor_id, now)
         gx_frame, frame, notes, missing_required = _prepare(spec, frame)
         params = _suites.suite_parameters(spec, vendor_id, now=now)
         results: list[Any] = []
@@ -258,7 +258,52 @@ class FeedValidator:
                 results.extend(
                     batch.validate(suite, result_format=RESULT_FORMAT, expectation_parameters=params).results)
                 del batch, part  # the next group must not keep this one's filtered copies alive
+        return self._report(feed, vendor_id, now, results, _FrameRows(frame), notes, missing_required)
 
+    def validate_relation(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        relation_name: str,
+        feed: str,
+        vendor_id: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> ValidationReport:
+        """Validate one file staged as a DuckDB table or view (`relation_name`, visible on `con`) with GX's SQL
+        engine; the same report as `validate` on the same rows.
+
+        Runs on the caller's connection and never begins, commits or rolls back: a temporary view
+        `bpo_gx_<feed>` projects the relation for GX (absent optional columns as typed nulls, as `validate`
+        does) and is dropped before returning. Call it before the file's load transaction: inside an explicit
+        transaction, a check DuckDB cannot evaluate (reported as "could not be evaluated") aborts it.
+        """
+        import duckdb
+
+        spec, vendor_id, now = _arguments(feed, vendor_id, now)
+        sql = self._sql_side()
+        view, notes, missing_required = _stage_view(con, relation_name, spec)
+        params = _suites.suite_parameters(spec, vendor_id, now=now)
+        try:
+            with self._lock, sql.caller.using(con):
+                sql.prepare()
+                batch = sql.batch_definitions[feed].get_batch()
+                results = batch.validate(self.suites[feed], result_format=SQL_RESULT_FORMAT,
+                                         expectation_parameters=params).results
+            return self._report(feed, vendor_id, now, results, _RelationRows(con, view), notes, missing_required)
+        finally:
+            try:
+                con.execute(f"DROP VIEW IF EXISTS {_ident(view)}")
+            except duckdb.Error:  # an aborted transaction takes the view with it; keep the first error
+                pass
+
+    def _sql_side(self) -> _SqlSide:
+        if self._sql is None:
+            with self._lock:
+                if self._sql is None:
+                    self._sql = _SqlSide(self.context)
+        return self._sql
+
+    def _report(self, feed: str, vendor_id: str | None, now: dt.datetime, results: list[Any], rows: _Rows,
+                notes: list[str], missing_required: set[str]) -> ValidationReport:
         rules = self.rules[feed]
         failures: list[tuple[int, Failure]] = []
         order = {rid: i for i, rid in enumerate(rules)}
@@ -273,12 +318,12 @@ class FeedValidator:
             if res.success and not raised:
                 successful += 1
                 continue
-            failures.append((order[rule.rule_id], self._failure(rule, res, frame, vendor_id, error)))
+            failures.append((order[rule.rule_id], self._failure(rule, res, rows, vendor_id, error)))
         failures.sort(key=lambda t: t[0])
         return ValidationReport(
             feed=feed,
             vendor_id=vendor_id,
-            rows=len(frame),
+            rows=rows.count,
             success=not failures,
             evaluated=evaluated,
             successful=successful,
@@ -288,9 +333,7 @@ class FeedValidator:
         )
 
     # -- result -> Failure ----------------------------------------------------
-    def _failure(
-        self, rule: Rule, res: Any, frame: pd.DataFrame, vendor_id: str | None, error: str | None
-    ) -> Failure:
+    def _failure(self, rule: Rule, res: Any, rows: _Rows, vendor_id: str | None, error: str | None) -> Failure:
         problem = rule.problem.replace("{vendor_id}", repr(vendor_id))
         base = dict(expectation=rule.expectation_type, column=rule.column, rule=rule.rule_id)
         if error is not None:
@@ -304,30 +347,182 @@ class FeedValidator:
         if rule.expectation == "ExpectColumnToExist":
             return Failure(message=problem, unexpected_count=None, examples=[], **base)
         if rule.aggregate:
-            return self._aggregate_failure(rule, problem, r, frame, base)
+            return self._aggregate_failure(rule, problem, r, rows, base)
 
         n = int(r.get("unexpected_count") or 0)
-        msg = f"{problem} in {n:,} of {len(frame):,} rows"
+        msg = f"{problem} in {n:,} of {rows.count:,} rows"
         if rule.expectation in ("ExpectColumnValuesToBeInSet", "ExpectColumnValuesToMatchRegex"):
             seen = _seen_values(r)
             if seen:
                 msg += f" (values seen: {seen})"
-        positions = _positions(r)
-        return Failure(message=msg, unexpected_count=n, examples=_examples(frame, positions, rule.columns), **base)
+        return Failure(message=msg, unexpected_count=n, examples=rows.offending(r, rule), **base)
 
-    def _aggregate_failure(self, rule: Rule, problem: str, r: dict, frame: pd.DataFrame, base: dict) -> Failure:
+    def _aggregate_failure(self, rule: Rule, problem: str, r: dict, rows: _Rows, base: dict) -> Failure:
         """A column that must hold one value per file: list each value's first row."""
         col = rule.column
-        firsts = frame[col][frame[col].notna()].drop_duplicates(keep="first").head(MAX_EXAMPLES)
-        positions = [int(p) for p in firsts.index]  # RangeIndex: label == position
-        row_numbers = frame[ROW_NUMBER].iloc[positions].tolist()
-        listed = ", ".join(
-            f"{_show(_plain(v))} (from row {int(rn)})" for v, rn in zip(firsts.tolist(), row_numbers)
-        )
+        examples = rows.first_of_each_value(col, rule.columns)
+        listed = ", ".join(f"{_show(e[col])} (from row {e[ROW_NUMBER]})" for e in examples)
         msg = problem.replace("{n}", str(r.get("observed_value")))
         if listed:
             msg += f": {listed}"
-        return Failure(message=msg, unexpected_count=None, examples=_examples(frame, positions, rule.columns), **base)
+        return Failure(message=msg, unexpected_count=None, examples=examples, **base)
+
+
+def _arguments(feed: str, vendor_id: str | None, now: dt.datetime | None) -> tuple[Feed, str | None, dt.datetime]:
+    if feed not in FEEDS:
+        raise ValueError(f"unknown feed {feed!r}; expected one of {', '.join(FEEDS)}")
+    spec = FEEDS[feed]
+    if spec.vendor_scoped and not vendor_id:
+        raise ValueError(f"feed {feed!r} is vendor-scoped: pass the vendor folder as vendor_id")
+    if not spec.vendor_scoped:
+        vendor_id = None  # fx_rates lands under the pseudo-vendor _shared
+    return spec, vendor_id, now or dt.datetime.now(dt.timezone.utc)
+
+
+# --- the rows a report quotes: a pandas frame, or a relation on DuckDB -------------
+
+
+class _Rows:
+    count: int
+
+    def offending(self, r: dict, rule: Rule) -> list[dict[str, Any]]:
+        """Example rows of a failed per-row expectation (its GX result `r`)."""
+        raise NotImplementedError
+
+    def first_of_each_value(self, column: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The first row (in source order) of each distinct non-null value of `column`, up to MAX_EXAMPLES."""
+        raise NotImplementedError
+
+
+class _FrameRows(_Rows):
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.count = len(frame)
+
+    def offending(self, r: dict, rule: Rule) -> list[dict[str, Any]]:
+        return _examples(self.frame, _positions(r), rule.columns)
+
+    def first_of_each_value(self, column: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+        values = self.frame[column]
+        firsts = values[values.notna()].drop_duplicates(keep="first").head(MAX_EXAMPLES)
+        return _examples(self.frame, [int(p) for p in firsts.index], columns)  # RangeIndex: label == position
+
+
+class _RelationRows(_Rows):
+    def __init__(self, con: duckdb.DuckDBPyConnection, view: str) -> None:
+        self.con = con
+        self.view = _ident(view)
+        self.count = int(con.execute(f"SELECT count(*) FROM {self.view}").fetchone()[0])
+
+    def offending(self, r: dict, rule: Rule) -> list[dict[str, Any]]:
+        if rule.expectation == "ExpectCompoundColumnsToBeUnique":
+            return self._rows(self._rows_with_keys(rule.kwargs["column_list"], r), rule.columns)
+        found = {int(item[ROW_NUMBER]) for item in r.get("partial_unexpected_index_list") or []
+                 if isinstance(item, dict) and item.get(ROW_NUMBER) is not None}
+        return self._rows(sorted(found)[:MAX_EXAMPLES], rule.columns)
+
+    def _rows_with_keys(self, key: list[str], r: dict) -> list[int]:
+        """GX's SQL engine lists no row for a multi-column expectation, only the offending keys (up to
+        `partial_unexpected_count`); every row holding a repeated key breaks compound uniqueness."""
+        keys = [k for k in r.get("partial_unexpected_list") or [] if isinstance(k, dict)]
+        if not keys:
+            return []
+        match = " AND ".join(f"{_ident(c)} IS NOT DISTINCT FROM ?" for c in key)
+        found = self.con.execute(
+            f"SELECT {_ident(ROW_NUMBER)} FROM {self.view} WHERE {' OR '.join(f'({match})' for _ in keys)} "
+            f"ORDER BY {_ident(ROW_NUMBER)} LIMIT {MAX_EXAMPLES}", [k.get(c) for k in keys for c in key]).fetchall()
+        return [int(n) for (n,) in found]
+
+    def first_of_each_value(self, column: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+        firsts = self.con.execute(
+            f"SELECT min({_ident(ROW_NUMBER)}) AS first FROM {self.view} WHERE {_ident(column)} IS NOT NULL "
+            f"GROUP BY {_ident(column)} ORDER BY first LIMIT {MAX_EXAMPLES}").fetchall()
+        return self._rows([int(f) for (f,) in firsts], columns)
+
+    def _rows(self, row_numbers: list[int], columns: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The rows as `_examples` shows them from an Arrow-backed frame (timestamps in UTC, exact decimals)."""
+        import pandas as pd
+        import pyarrow as pa
+
+        if not row_numbers:
+            return []
+        names = [ROW_NUMBER, *(c for c in dict.fromkeys(columns) if c != ROW_NUMBER)]
+        present = {d[0] for d in self.con.execute(f"SELECT * FROM {self.view} LIMIT 0").description}
+        names = [c for c in names if c in present]
+        table = self.con.execute(
+            f"SELECT {', '.join(_ident(c) for c in names)} FROM {self.view} "
+            f"WHERE {_ident(ROW_NUMBER)} IN ({', '.join('?' * len(row_numbers))}) ORDER BY {_ident(ROW_NUMBER)}",
+            row_numbers).fetch_arrow_table()
+        for i, f in enumerate(table.schema):  # DuckDB hands TIMESTAMPTZ over in the session's time zone
+            if pa.types.is_timestamp(f.type) and f.type.tz is not None and f.type.tz != "UTC":
+                table = table.set_column(i, f.name, table.column(i).cast(pa.timestamp(f.type.unit, tz="UTC")))
+        frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+        return _examples(frame, list(range(len(frame))), columns)
+
+
+class _SqlSide:
+    """GX's SQL datasource on DuckDB: one table asset per feed on the temporary view `bpo_gx_<feed>`, which
+    `validate_relation` creates on the caller's connection for the duration of one validation."""
+
+    def __init__(self, context: Any) -> None:
+        import duckdb
+
+        from compat.gx_duckdb import CallerConnection, caller_engine, fetch_rows_before_release, prepare_execution_engine
+
+        fetch_rows_before_release()
+        self.caller = CallerConnection()
+        self._prepare = prepare_execution_engine
+        setup = duckdb.connect()  # the assets' connection test needs each view to exist
+        try:
+            for name in FEEDS:
+                setup.execute(f"CREATE TEMP VIEW {_ident(_view_name(name))} AS SELECT 1 AS {_ident(ROW_NUMBER)}")
+            with self.caller.using(setup):
+                self.source = context.data_sources.add_sql(
+                    "bpo_duckdb", connection_string="duckdb:///:memory:", create_temp_table=False,
+                    kwargs=caller_engine(self.caller))
+                self.batch_definitions = {
+                    name: self.source.add_table_asset(name, table_name=_view_name(name))
+                    .add_batch_definition_whole_table("file")
+                    for name in FEEDS
+                }
+        finally:
+            setup.close()
+
+    def prepare(self) -> None:
+        self._prepare(self.source.get_execution_engine())
+
+
+_DUCKDB_TYPES = {"string": "VARCHAR", "int": "BIGINT", "bool": "BOOLEAN", "timestamp": "TIMESTAMPTZ",
+                 "date": "DATE", "decimal": "DECIMAL(18,4)", "rate": "DECIMAL(18,8)", "binary": "BLOB"}
+
+
+def _view_name(feed: str) -> str:
+    return f"bpo_gx_{feed}"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _stage_view(con: duckdb.DuckDBPyConnection, relation_name: str, spec: Feed) -> tuple[str, list[str], set[str]]:
+    """(temporary view GX validates, notes, missing required columns): the relation's columns, plus the repairs
+    `_prepare` makes to a frame, noted in the same words."""
+    source = ".".join(_ident(part) for part in relation_name.split("."))
+    present = [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description]
+    required = {_suites.stored_name(c) for c in spec.columns if c.required and c.pii != "drop"}
+    types = _stored_types(spec)
+    select = [_ident(c) for c in present]
+    absent = [c for c in stored_columns(spec) if c not in present and c not in required]
+    notes: list[str] = []
+    if absent:
+        select += [f"CAST(NULL AS {_DUCKDB_TYPES[types[c]]}) AS {_ident(c)}" for c in absent]
+        notes.append(f"optional column(s) absent from the frame, validated as empty: {', '.join(absent)}")
+    if ROW_NUMBER not in present:
+        select.append(f"CAST(row_number() OVER () AS BIGINT) AS {_ident(ROW_NUMBER)}")
+        notes.append("_row_number was absent; rows numbered 1..n in frame order")
+    view = _view_name(spec.name)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_ident(view)} AS SELECT {', '.join(select)} FROM {source}")
+    return view, notes, {c for c in required if c not in present}
 
 
 # --- helpers -------------------------------------------------------------------
@@ -434,6 +629,7 @@ def _null_dtype(type_name: str):
                 "date": pd.ArrowDtype(pa.date32()),
                 "decimal": pd.ArrowDtype(pa.decimal128(18, 4)),
                 "rate": pd.ArrowDtype(pa.decimal128(18, 8)),
+                "binary": pd.ArrowDtype(pa.binary()),
             }
         )
     return _NULL_DTYPES[type_name]
@@ -444,7 +640,8 @@ def _stored_types(spec: Feed) -> dict[str, str]:
     for c in spec.columns:
         name = _suites.stored_name(c)
         if name is not None:
-            types[name] = {"hash": "string", "flag": "bool"}.get(c.pii or "", c.type)
+            # a hashed column holds the customer key: 16 bytes (ingestion/pii.py), not text
+            types[name] = {"hash": "binary", "flag": "bool"}.get(c.pii or "", c.type)
     return types
 
 

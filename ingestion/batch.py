@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from ingestion.landing import Landed, LandedFile, remote_landed_file, scan, scan_landing
+from ingestion.landing import Landed, LandedFile, checksum_or_none, remote_landed_file, scan, scan_landing
 from ingestion.loader import (SETTLED, IngestResult, PreparedFile, Validate, already_processed, ingest_file,
                               one_line, prepare_file, sync_contracts)
 from ingestion.settings import Settings
@@ -23,17 +23,7 @@ def pending_files(settings: Settings) -> list[Landed]:
     """Landed files whose bytes the manifest has not seen, in arrival order."""
     files = scan_landing(settings.landing, settings.settle_seconds)
     with connect(settings.warehouse) as con:
-        return [f for f in files if _sha_or_none(f) is None or already_processed(con, f.sha256) is None]
-
-
-def _sha_or_none(landed: Landed) -> str | None:
-    """The file's sha256, or None when it cannot be read (it is pending: the run reports it as failed)."""
-    try:
-        return landed.sha256
-    except OSError:
-        return None
-    finally:
-        landed.release()  # only the checksum is needed here (a remote file's local copy goes)
+        return [f for f in files if checksum_or_none(f) is None or already_processed(con, f.sha256) is None]
 
 
 def landed_file(settings: Settings, path: str | Path) -> Landed:
@@ -252,7 +242,7 @@ def file_statuses(warehouse: Path, landing: Path | str | None = None) -> list[di
     landing_scan = scan(landing)
     waiting = {w.landed.source: w.reason for w in landing_scan.waiting}
     for f in [*landing_scan.complete, *(w.landed for w in landing_scan.waiting)]:
-        sha = _sha_or_none(f)
+        sha = checksum_or_none(f)
         entry = {"file": f.source, "name": f.name, "sha256": sha or "", "vendor_id": f.vendor_id,
                  "feed": f.feed, "rows": None, "warnings": None, "processed_at": None}
         if sha is None:

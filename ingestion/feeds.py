@@ -48,7 +48,7 @@ class Column:
     allowed: tuple[str, ...] | None = None  # enum values (after normalisation)
     min_value: float | None = None
     max_value: float | None = None
-    # PII: "hash" -> stored as <name>_hash (salted sha256), "drop" -> never stored,
+    # PII: "hash" -> stored as <name>_hash (the salted customer key, ingestion/pii.py), "drop" -> never stored,
     # "flag" -> stored only as has_<name> (bool).
     pii: PiiHandling | None = None
     default: object | None = None  # value used when an optional column is absent

@@ -256,6 +256,17 @@ def _identity(st: os.stat_result) -> tuple[int, ...]:
 
 
 Landed = LandedFile | RemoteLandedFile
+
+
+def checksum_or_none(landed: Landed) -> str | None:
+    """The file's sha256, or None when it cannot be read (it is pending: the run reports it as failed).
+    Only the checksum is kept: a remote file's local copy goes."""
+    try:
+        return landed.sha256
+    except OSError:
+        return None
+    finally:
+        landed.release()
 Landing = Path | str  # a local folder, or s3://bucket/prefix (ingestion.storage.landing_location)
 
 

@@ -1,10 +1,25 @@
-"""Salted hashing of customer identifiers.
+"""Salted hashing of customer identifiers: the customer key.
 
 Clear-text PII never reaches the warehouse: identifiers are replaced by a
-salted sha256 so that repeat contacts can still be matched, and free text is
+salted hash so that repeat contacts can still be matched, and free text is
 dropped. The salt is a secret setting (`Settings.pii_salt`, BPO_PII_SALT); the
 built-in default exists only so the demo runs, and `bpo run` warns when it is
 in use.
+
+The key is the first KEY_BYTES (16) bytes of sha256(salt, 0x1f, value with
+surrounding whitespace removed), stored as a BLOB (`*_hash` columns), the same
+type in every table and engine it is joined in: DuckDB BLOB, Arrow / polars
+Binary, Parquet BYTE_ARRAY, Spark BINARY. Why 16 bytes and a BLOB, measured
+(DEVELOPERS.md "Customer keys"): against the 64-character hex text it
+replaced, the FCR look-back and key joins cost about half and the column half
+the space; a 128-bit integer (UHUGEINT) is faster in DuckDB but cannot travel
+(DuckDB writes it to Parquet as a DOUBLE and to Arrow as a decimal128(38, 0)
+too narrow for it; polars and Spark have no unsigned 128-bit integer). 128
+bits keep collisions out of reach: among N distinct customers the chance that
+any two share a key is below N^2 / 2^129, 1.5e-21 for a billion.
+
+Two forms give byte-identical keys (tests/ingestion/test_pii.py):
+`salted_key` on a polars Series, `salted_key_sql` as a DuckDB SQL expression.
 """
 
 from __future__ import annotations
@@ -14,6 +29,14 @@ import hashlib
 import polars as pl
 
 from ingestion.settings import Settings
+
+KEY_BYTES = 16
+SEPARATOR = "\x1f"  # between the salt and the value, so that ("ab", "c") and ("a", "bc") differ
+# What polars' str.strip_chars() removes (Rust's char::is_whitespace, Unicode White_Space), for
+# DuckDB's trim, which without a character list removes spaces only.
+WHITESPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+              "\u2028\u2029\u202f\u205f\u3000")
+SALT_VARIABLE = "bpo_pii_salt"  # the DuckDB variable salted_key_sql reads the salt from by default
 
 
 def pii_salt(settings: Settings | None = None) -> str:
@@ -25,8 +48,8 @@ def using_demo_salt(settings: Settings | None = None) -> bool:
     return (settings or Settings.from_env()).using_demo_salt
 
 
-def salted_sha256(values: pl.Series, salt: str) -> pl.Series:
-    """sha256(salt, value) as hex per value; blanks and nulls become null.
+def salted_key(values: pl.Series, salt: str) -> pl.Series:
+    """The customer key of each value (Binary, KEY_BYTES bytes); blanks and nulls become null.
 
     Polars has no sha256, so each *distinct* value is hashed once in Python
     (customer keys repeat, which keeps this cheap) and mapped back.
@@ -34,27 +57,19 @@ def salted_sha256(values: pl.Series, salt: str) -> pl.Series:
     cleaned = values.cast(pl.String).str.strip_chars()
     cleaned = pl.select(pl.when(cleaned.str.len_chars() > 0).then(cleaned)).to_series()
     distinct = cleaned.drop_nulls().unique()
-    prefix = (salt + "\x1f").encode("utf-8")
-    hashed = [hashlib.sha256(prefix + v.encode("utf-8")).hexdigest() for v in distinct.to_list()]
-    return cleaned.replace_strict(distinct, hashed, default=None, return_dtype=pl.String)
+    prefix = (salt + SEPARATOR).encode("utf-8")
+    keys = [hashlib.sha256(prefix + v.encode("utf-8")).digest()[:KEY_BYTES] for v in distinct.to_list()]
+    return cleaned.replace_strict(distinct, pl.Series(keys, dtype=pl.Binary), default=None,
+                                  return_dtype=pl.Binary)
 
 
-# What polars' str.strip_chars() removes (Rust's char::is_whitespace, Unicode White_Space), for
-# DuckDB's trim, which without a character list removes spaces only.
-WHITESPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-              "\u2028\u2029\u202f\u205f\u3000")
+def salted_key_sql(expr_sql: str, salt_sql: str = f"getvariable('{SALT_VARIABLE}')") -> str:
+    """The customer key of a SQL expression, as a DuckDB SQL expression (BLOB): byte-identical to `salted_key`.
 
-
-SALT_VARIABLE = "bpo_pii_salt"
-
-
-def salted_sha256_sql(expr_sql: str, salt_sql: str = f"getvariable('{SALT_VARIABLE}')") -> str:
-    """`salted_sha256` as a DuckDB SQL expression: byte-identical hex text (tests/ingestion/test_pii_sql.py).
-
-    expr_sql: the value (cast to VARCHAR here); salt_sql: the salt, by default the connection's variable
-    SALT_VARIABLE (set it with `SET VARIABLE bpo_pii_salt = ?`), so that the secret never appears in SQL
-    text. (A prepared parameter instead makes DuckDB re-evaluate the expression's constant parts on
-    every row: 100 times slower, measured.) Blanks and nulls give null.
+    expr_sql: the value (cast to VARCHAR here); salt_sql: the salt, by default the connection's
+    variable SALT_VARIABLE (`SET VARIABLE bpo_pii_salt = ?`), so that the secret never appears in SQL
+    text; a prepared parameter (`$pii_salt`, `?`) works too. Blanks and nulls give null.
     """
-    value = f"nullif(trim(CAST({expr_sql} AS VARCHAR), '{WHITESPACE}'), '')"
-    return f"sha256(CAST({salt_sql} AS VARCHAR) || chr(31) || {value})"
+    value = f"nullif(trim(cast({expr_sql} as varchar), '{WHITESPACE}'), '')"
+    # sha256 gives 64 hex digits; the first 2 * KEY_BYTES are the key's bytes
+    return f"unhex(left(sha256(cast({salt_sql} as varchar) || chr({ord(SEPARATOR)}) || {value}), {2 * KEY_BYTES}))"

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.feeds import FALSE_WORDS, STORED_DECIMALS, STORED_INT_RANGE, TRUE_WORDS, Column, Feed, stored_name
-from ingestion.pii import SALT_VARIABLE, WHITESPACE, salted_sha256_sql
+from ingestion.pii import SALT_VARIABLE, WHITESPACE, salted_key_sql
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".jsonl", ".json", ".jsonl.gz", ".json.gz")
 MAX_EXAMPLES = 5
@@ -295,7 +295,7 @@ def normalise_staged(con: duckdb.DuckDBPyConnection, feed: Feed, *, vendor_id: s
         present = col.name in by_name
         x = ident(col.name)
         if col.pii == "hash":
-            out.append(f"{salted_sha256_sql(x) if present else 'NULL::VARCHAR'} AS {ident(name)}")
+            out.append(f"{salted_key_sql(x) if present else 'NULL::BLOB'} AS {ident(name)}")
         elif col.pii == "flag":
             out.append(f"{f'coalesce(length({x}) > 0, false)' if present else 'false'} AS {ident(name)}")
         elif not present:

@@ -4,7 +4,8 @@ DuckDB lets one process at a time open the file for writing (readers of the
 warehouse file are blocked too while it is held). `connect` waits for the
 lock a bounded time, `BPO_LOCK_WAIT_SECONDS` (default 30), then raises
 `WarehouseLocked` naming the process that holds it, so a stuck process
-produces a clear error instead of a hang.
+produces a clear error instead of a hang. Opening it for writing also creates
+the raw schema and brings an older warehouse up to date (`migrate_customer_keys`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,13 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.feeds import FEEDS, stored_name
+from ingestion.pii import KEY_BYTES
 from ingestion.settings import Settings
 
 SCHEMA_SQL = (Path(__file__).parent / "warehouse_schema.sql").read_text()
+# the customer-key columns (every hashed PII column of every feed)
+KEY_COLUMNS = tuple(sorted({stored_name(c) for f in FEEDS.values() for c in f.columns if c.pii == "hash"}))
 _RETRY_SECONDS = 0.25
 
 
@@ -78,9 +83,47 @@ def connect(path: Path, *, read_only: bool = False,
             # (dbt in-process, a test's reader) must not meet "different configuration"
             con.execute("set memory_limit = ?", [settings.ingest_memory_limit])
             con.execute(SCHEMA_SQL)
+            migrate_customer_keys(con)
         yield con
     finally:
         con.close()
+
+
+def migrate_customer_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Convert customer keys stored as 64-character hex text (warehouses from before the BLOB key,
+    ingestion/pii.py) to the key itself, in place; the columns converted (`schema.table.column`).
+
+    Every table of the warehouse is converted, the raw layer and the tables dbt built from it
+    (int_interaction_facts is incremental: its kept rows are joined with new raw rows), in one
+    transaction, so a failure leaves the old warehouse as it was. The key is the digest's first
+    bytes, so unhex(left(hex, 2 * KEY_BYTES)) is exactly the key ingestion computes now: the marts
+    do not change. Idempotent: a column that is already a BLOB is left alone.
+    """
+    old = con.execute(
+        "select c.schema_name, c.table_name, c.column_name from duckdb_columns() as c "
+        "join duckdb_tables() as t on t.database_name = c.database_name and t.schema_name = c.schema_name "
+        "and t.table_name = c.table_name "
+        "where c.database_name = current_database() and c.data_type = 'VARCHAR' and c.column_name in "
+        f"({', '.join('?' for _ in KEY_COLUMNS)}) order by all", list(KEY_COLUMNS)).fetchall()
+    if not old:
+        return []
+    con.execute("begin transaction")
+    try:
+        for schema, table, column in old:
+            name = f'"{schema}"."{table}"'
+            # the value itself is not shown: a column that is not what it should be may hold clear text
+            (bad,) = con.execute(f'select count(*) from {name} where "{column}" is not null '
+                                 f"and not regexp_full_match(\"{column}\", '[0-9a-fA-F]{{64}}')").fetchone()
+            if bad:
+                raise ValueError(f"{schema}.{table}.{column} holds {bad} value(s) that are not 64-character hex "
+                                 "sha256 keys: the warehouse was left as it was, its customer keys not converted")
+            con.execute(f'alter table {name} alter column "{column}" set data type blob '
+                        f'using unhex(left("{column}", {2 * KEY_BYTES}))')
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return [".".join(o) for o in old]
 
 
 def wait_for_lock(path: Path, wait_seconds: float | None = None) -> None:

@@ -2,7 +2,9 @@
 -- reads it and can be rebuilt from it at any time.
 -- Every feed table carries load metadata: _load_id (-> raw.load_manifest.load_id),
 -- _row_number (1-based row in the source file) and _loaded_at.
--- Money is DECIMAL(18,4); FX rates DECIMAL(18,8); timestamps TIMESTAMPTZ (UTC instants).
+-- Money is DECIMAL(18,4); FX rates DECIMAL(18,8); timestamps TIMESTAMPTZ (UTC instants); customer keys
+-- (*_hash) BLOB: the first 16 bytes of a salted sha256 (ingestion/pii.py; warehouses from before, which
+-- held 64-character hex text, are converted when opened: ingestion/warehouse.py).
 
 CREATE SCHEMA IF NOT EXISTS raw;
 
@@ -39,9 +41,9 @@ CREATE TABLE IF NOT EXISTS raw.interactions (
     agent_id             VARCHAR,
     transferred          BOOLEAN,
     resolved             BOOLEAN,
-    customer_ref_hash    VARCHAR,            -- salted sha256 of customer_ref
-    customer_phone_hash  VARCHAR,            -- salted sha256; clear text never stored
-    customer_email_hash  VARCHAR,            -- salted sha256 of lower(trim(email))
+    customer_ref_hash    BLOB,               -- customer key of customer_ref (ingestion/pii.py)
+    customer_phone_hash  BLOB,               -- customer key of the phone; clear text never stored
+    customer_email_hash  BLOB,               -- customer key of the email (trimmed, case kept)
     complaint            BOOLEAN,
     updated_at           TIMESTAMPTZ,
     _load_id             VARCHAR NOT NULL,
@@ -134,7 +136,7 @@ CREATE TABLE IF NOT EXISTS raw.self_service (
     intent             VARCHAR,
     outcome            VARCHAR NOT NULL,      -- contained | transferred | abandoned
     interaction_id     VARCHAR,               -- the interaction it was transferred to
-    customer_ref_hash  VARCHAR,               -- salted sha256 of customer_ref
+    customer_ref_hash  BLOB,                  -- customer key of customer_ref, as in raw.interactions
     _load_id           VARCHAR NOT NULL,
     _row_number        BIGINT NOT NULL,
     _loaded_at         TIMESTAMPTZ NOT NULL

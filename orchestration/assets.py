@@ -8,6 +8,7 @@ module attributes build them on first use too).
 
 import functools
 import hashlib
+import json
 import os
 import tempfile
 import time
@@ -23,7 +24,9 @@ from ingestion.warehouse import connect, wait_for_lock
 from compat.dagster_dbt_inprocess import WarehouseDbtResource
 from serving.publish import generate_docs, publish_marts
 from transform.dbt_build import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_build_args, dbt_target_path, raise_if_locked
-from transform.run_inputs import NOTHING_NEW, build_reason, inputs_fingerprint, mark_building, mark_published
+from transform.dbt_selection import PUBLISH_GATE, selection_for
+from transform.run_inputs import (NOTHING_NEW, build_reason, build_vars, changed_raw_tables, input_parts,
+                                  inputs_fingerprint, mark_building, mark_published)
 from orchestration import progress
 from orchestration.resources import GreatExpectationsResource, WarehouseResource
 from serving.alerts import ALERT_STATUSES, GX_CHECK
@@ -205,6 +208,10 @@ def project_fingerprint(project_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def _dbt_manifest() -> dict:
+    return json.loads(ensure_dbt_manifest().read_text())
+
+
 class WarehouseDbtTranslator(DagsterDbtTranslator):
     """Models are keyed <schema>/<name> (staging/stg_interactions, marts/sla_compliance);
     sources keep dbt's default raw/<table>, which are the keys of the ingestion assets."""
@@ -217,6 +224,10 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props) -> str | None:
         return dbt_resource_props.get("config", {}).get("schema") or "dbt"
+
+
+# staging/stg_load_manifest: the model every build materializes (transform/dbt_selection.py PUBLISH_GATE)
+PUBLISH_AFTER = dg.AssetKey(["staging", PUBLISH_GATE])
 
 
 @functools.cache
@@ -234,20 +245,34 @@ def build_dbt_assets() -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
         settings = warehouse.settings
         # nothing new since the last publication (transform/run_inputs.py): no build, and no outputs, so the
         # publication (and whatever follows it) is skipped too
+        this_build = build_vars(warehouse.reporting_currency, path)
         with connect(path) as con:
-            fingerprint = inputs_fingerprint(con, settings.contracts, f"{warehouse.reporting_currency}|{path.resolve()}")
+            fingerprint = inputs_fingerprint(con, settings.contracts, this_build)
             reason = build_reason(con, fingerprint, Path(warehouse.published))
             if reason is None:
                 context.log.info(NOTHING_NEW)
                 return
-            mark_building(con, fingerprint)  # a build that fails or is killed from here on is redone next run
-        context.log.info(f"building: {reason}")
-        models, tests = len(context.selected_asset_keys), len(context.selected_asset_check_keys)
+            parts = input_parts(con, this_build)
+            changed = changed_raw_tables(con, parts)
+            mark_building(con, fingerprint, parts)  # a build that fails or is killed from here on is redone next run
+        # after a published build, only what the changed raw tables reach (transform/dbt_selection.py); a step
+        # that runs some of the dbt assets only (picked in the UI) keeps dagster-dbt's selection
+        whole_step = (context.selected_asset_keys == context.assets_def.keys
+                      and context.selected_asset_check_keys == context.assets_def.check_keys)
+        selection = selection_for(_dbt_manifest(), changed) if changed is not None and whole_step else None
+        if selection is None:
+            context.log.info(f"building: {reason}")
+            models, tests = len(context.selected_asset_keys), len(context.selected_asset_check_keys)
+        else:
+            context.log.info(f"building: {reason}; raw tables changed: {', '.join(changed) or 'none'}; "
+                             f"dbt selection: {' '.join(selection.select)}")
+            models, tests = len(selection.models), len(selection.tests)
         reporter.step("dbt", f"dbt build: {models} models, {tests} tests", models + tests)
         # the warehouse reaches dbt_project/profiles.yml as a --var of this invocation; one target folder per
         # warehouse, kept between runs: dbt's partial_parse.msgpack there matches this warehouse's vars, so a
         # run re-parses only the dbt files that changed
-        invocation = dbt.cli(dbt_build_args(path, warehouse.reporting_currency, memory_limit=settings.duckdb_memory_limit),
+        invocation = dbt.cli(dbt_build_args(path, warehouse.reporting_currency, memory_limit=settings.duckdb_memory_limit,
+                                            select=selection.select if selection else None),
                              context=context, raise_on_error=False, target_path=dbt_target_path(path))
         built = checked = 0
         for event in invocation.stream():
@@ -263,7 +288,9 @@ def build_dbt_assets() -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
             raise_if_locked(path, str(error))
             raise error
 
-    @dg.asset(deps=[dbt_models], group_name="serving", pool=WAREHOUSE_POOL)
+    # after the dbt step, gated on the one model every build materializes: Dagster skips a step when any output
+    # it depends on was not produced (dagster-io/dagster#22242), and a build selects only what changed
+    @dg.asset(deps=[PUBLISH_AFTER], group_name="serving", pool=WAREHOUSE_POOL)
     def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         """The marts, copied to a read-only DuckDB file for BI and swapped in atomically; dbt docs beside it."""
         reporter = progress.current()

@@ -374,6 +374,19 @@ def run(landing: LandingOpt, contracts: ContractsOpt, warehouse: WarehouseOpt,
                         mappings=mappings)
     _warn_demo_salt()
     _preflight(settings)
+    from transform.nothing_new import nothing_new
+
+    known = nothing_new(settings)  # checked before the pipeline starts: nothing to load, build or publish
+    if known is not None:
+        from transform.run_inputs import NOTHING_NEW
+
+        if not quiet:
+            _print_results(known, all_files=all_files)
+        console.print(NOTHING_NEW, highlight=False)
+        console.print(f"warehouse: {settings.warehouse}   published copy for BI: {settings.published_path}",
+                      highlight=False, soft_wrap=True)
+        _send_alerts(settings, [], True, None)
+        return
     outcome = _execute(settings, verbose=verbose, show_progress=not quiet)
     ok, results, error = outcome
     if not quiet:

@@ -73,7 +73,7 @@ def check(
             table.add_column(f"source row {source_rows[start + i]}", overflow="fold")
         for col in shown:
             hashed = col.endswith("_hash")
-            table.add_row(col, *("" if v is None else (str(v)[:12] + "…" if hashed else _short(v))
+            table.add_row(col, *("" if v is None else (v.hex()[:12] + "…" if hashed else _short(v))
                                  for v in chunk[col].to_list()))
         console.print(table)
     if empty:

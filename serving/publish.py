@@ -10,8 +10,8 @@ Every published mart carries a `build_id` column, and `main.publication`
 holds the same id with the time and the list of marts, so a reader can check
 that everything it read in one connection comes from one build. Table and
 column descriptions (DuckDB comments, from dbt persist_docs) are copied too.
-The raw layer is exported as Parquet beside the copy (`raw_parquet/<table>/`,
-serving/export_parquet.py) for other engines such as Spark.
+The raw layer is exported as Parquet beside the copy (`raw_parquet/<table>/`, only the loads
+not exported before: serving/export_parquet.py) for other engines such as Spark.
 """
 
 from __future__ import annotations
@@ -58,6 +58,9 @@ def publish_marts(warehouse: Path, published: Path, build_id: str | None = None)
     tables: list[str] = []
     con = duckdb.connect(str(tmp))
     try:
+        # bounded like the export: DuckDB's default (80 % of RAM) is not what a publish beside dbt may take
+        con.execute("set memory_limit = '1GB'")
+        con.execute("set enable_progress_bar = false")
         con.execute(f"attach '{warehouse}' as wh (read_only)")
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists {schema}")

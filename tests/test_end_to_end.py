@@ -8,30 +8,24 @@ the pipeline found exactly the injected defects, to the cent.
 from __future__ import annotations
 
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from generator import generate
+from tests.warehouses import generated_warehouse
 
 pytestmark = pytest.mark.slow
-BPO = str(Path(sys.executable).with_name("bpo"))
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("e2e")
-    # the data set without the evidence feeds (test_end_to_end_evidence.py runs them)
-    truth = generate(out / "data", outsourcers=3, months=3, seed=7, scale=6000, evidence=False)
-    warehouse = out / "wh" / "warehouse.duckdb"
-    args = [BPO, "run", "--landing", str(out / "data" / "landing"), "--contracts", str(out / "data" / "contracts"),
-            "--warehouse", str(warehouse)]
-    first = subprocess.run(args, capture_output=True, text=True)
-    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
-    return {"out": out, "truth": truth, "warehouse": warehouse, "args": args, "first": first}
+    # the data set without the evidence feeds (test_end_to_end_evidence.py runs them); this module's own
+    # warehouse: test_rerun_on_the_same_landing_zone_adds_no_rows runs `bpo run` on it again
+    built = generated_warehouse(tmp_path_factory.mktemp("e2e"), outsourcers=3, months=3, seed=7, scale=6000,
+                                evidence=False)
+    return {"out": built.root, "truth": built.truth, "warehouse": built.warehouse, "args": built.run_args}
 
 
 def query(path: Path, sql: str) -> list[tuple]:

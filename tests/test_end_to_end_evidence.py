@@ -4,21 +4,19 @@ worked_time contracts and hour / FTE / outcome / self-service invoice lines with
 `bpo run` on that data set must find exactly the generator's defects to the cent (the new quantity_variance
 findings included), and marts.workforce, marts.self_service and marts.billed_vs_worked must equal the ground
 truth's `workforce`, `self_service` and `billed_vs_worked` keys. The generator computes them on its own
-(generator/worked.py, evidence_truth.py), importing no pipeline logic. The SLA, reporting-currency and
-re-run checks of tests/test_end_to_end.py run here too, on this data set (imported below: pytest runs them with
-this module's `demo`).
+(generator/worked.py, evidence_truth.py), importing no pipeline logic. The findings, SLA and reporting-currency
+checks of tests/test_end_to_end.py run here too, on this data set (imported below: pytest runs them with
+this module's `demo`). The warehouse is the session's shared one (tests/conftest.py `evidence_warehouse`),
+which these tests only read.
 """
 
 from __future__ import annotations
 
-import subprocess
 from decimal import Decimal
 
 import pytest
 
-from generator import generate
 from tests.test_end_to_end import (  # noqa: F401  (collected here, on the evidence data set)
-    BPO,
     query,
     test_every_sla_line_matches_ground_truth,
     test_findings_equal_the_injected_defects_to_the_cent,
@@ -31,15 +29,9 @@ CLOSE = Decimal("1e-9")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("e2e_evidence")
-    truth = generate(out / "data", outsourcers=3, months=3, seed=7, scale=8000, evidence=True)
-    warehouse = out / "wh" / "warehouse.duckdb"
-    args = [BPO, "run", "--landing", str(out / "data" / "landing"), "--contracts", str(out / "data" / "contracts"),
-            "--warehouse", str(warehouse)]
-    first = subprocess.run(args, capture_output=True, text=True)
-    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
-    return {"out": out, "truth": truth, "warehouse": warehouse, "args": args, "first": first}
+def demo(evidence_warehouse):
+    """The session's shared evidence warehouse (tests/conftest.py EVIDENCE_DATA_SET): read only."""
+    return {"truth": evidence_warehouse.truth, "warehouse": evidence_warehouse.warehouse}
 
 
 def mart(demo, name: str) -> list[dict]:

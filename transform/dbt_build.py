@@ -52,9 +52,13 @@ def dbt_vars(warehouse: Path, reporting_currency: str = "USD", memory_limit: str
     })
 
 
-def dbt_build_args(warehouse: Path, reporting_currency: str = "USD", *, memory_limit: str | None = None) -> list[str]:
-    """Arguments of the build of one warehouse: every model and test of the project."""
-    return ["build", "--vars", dbt_vars(warehouse, reporting_currency, memory_limit)]
+def dbt_build_args(warehouse: Path, reporting_currency: str = "USD", *, memory_limit: str | None = None,
+                   select: Sequence[str] | None = None) -> list[str]:
+    """Arguments of the build of one warehouse: every model and test of the project, or the nodes of a
+    dbt selection (`select`: transform/dbt_selection.py, what the raw tables that changed reach)."""
+    return ["build", "--vars", dbt_vars(warehouse, reporting_currency, memory_limit),
+            # one value, as dbt and dagster-dbt (`extract_runtime_selection_from_args`) both split it on spaces
+            *(["--select", " ".join(select)] if select else [])]
 
 
 def dbt_target_path(warehouse: Path) -> Path:
@@ -80,11 +84,12 @@ def project_args(args: Sequence[str], target_path: Path, log_path: Path | None =
 
 
 def build_marts(warehouse: Path, *, reporting_currency: str = "USD", target_path: Path | None = None,
-                log_path: Path | None = None) -> subprocess.CompletedProcess:
+                log_path: Path | None = None, select: Sequence[str] | None = None) -> subprocess.CompletedProcess:
     """`dbt build` against the warehouse as a subprocess; raise DbtBuildFailed / WarehouseLocked."""
     warehouse = Path(warehouse).resolve()
     wait_for_lock(warehouse)
-    args = project_args(dbt_build_args(warehouse, reporting_currency), target_path or dbt_target_path(warehouse),
+    args = project_args(dbt_build_args(warehouse, reporting_currency, select=select),
+                        target_path or dbt_target_path(warehouse),
                         log_path or warehouse.parent / "dbt_logs")
     proc = subprocess.run([DBT_EXECUTABLE, *args], capture_output=True, text=True)
     if proc.returncode != 0:

@@ -13,16 +13,23 @@ The record lives in the warehouse, `build_state.published_inputs` (one row). It 
 so a build that failed or was killed half-way leaves `building` and the next run builds again,
 whatever landed since. A published copy that is missing, or is not the copy that build
 published (another build_id), is published again too.
+
+What to build (`changed_raw_tables`): the record also keeps one digest per raw table dbt reads
+(`input_parts`: a feed table by the loads it holds, a contracts table by its rows) and one of the
+code. After a published build with the same code, only the models downstream of the raw tables
+that changed need building (transform/dbt_selection.py); anything else builds everything.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
+from ingestion.feeds import FEEDS
 from transform.dbt_build import DBT_PROJECT_DIR
 
 _PUBLISH_CODE = Path(__file__).resolve().parents[1] / "serving" / "publish.py"
@@ -32,10 +39,25 @@ _PROJECT_SKIP = {"target", "logs", "dbt_packages"}
 NOTHING_NEW = "nothing new: warehouse and published copy unchanged"
 
 
+def build_vars(reporting_currency: str, warehouse: Path) -> str:
+    """The build's vars as the fingerprint covers them (the dbt step and `bpo run`'s early check)."""
+    return f"{reporting_currency}|{Path(warehouse).resolve()}"
+
+
 def _files_digest(digest, root: Path, files) -> None:
     for p in sorted(files):
         digest.update(p.relative_to(root).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(p.read_bytes()).digest())
+
+
+def _code_digest(digest, build_vars: str) -> None:
+    """The dbt project's files, the build's vars and the publishing code."""
+    digest.update(b"dbt project\0")
+    _files_digest(digest, DBT_PROJECT_DIR, (
+        p for p in DBT_PROJECT_DIR.rglob("*") if p.suffix in _PROJECT_SUFFIXES and p.is_file()
+        and not any(part in _PROJECT_SKIP or part.startswith(".") for part in p.relative_to(DBT_PROJECT_DIR).parts)))
+    digest.update(b"vars\0" + build_vars.encode())
+    digest.update(b"publish\0" + hashlib.sha256(_PUBLISH_CODE.read_bytes()).digest())
 
 
 def inputs_fingerprint(con: duckdb.DuckDBPyConnection, contracts: Path, build_vars: str) -> str:
@@ -49,13 +71,57 @@ def inputs_fingerprint(con: duckdb.DuckDBPyConnection, contracts: Path, build_va
     contracts = Path(contracts)
     _files_digest(digest, contracts, (p for p in contracts.rglob("*") if p.is_file()
                                       and not any(part.startswith(".") for part in p.relative_to(contracts).parts)))
-    digest.update(b"dbt project\0")
-    _files_digest(digest, DBT_PROJECT_DIR, (
-        p for p in DBT_PROJECT_DIR.rglob("*") if p.suffix in _PROJECT_SUFFIXES and p.is_file()
-        and not any(part in _PROJECT_SKIP or part.startswith(".") for part in p.relative_to(DBT_PROJECT_DIR).parts)))
-    digest.update(b"vars\0" + build_vars.encode())
-    digest.update(b"publish\0" + hashlib.sha256(_PUBLISH_CODE.read_bytes()).digest())
+    _code_digest(digest, build_vars)
     return digest.hexdigest()
+
+
+CODE_PART = "code"
+
+
+def input_parts(con: duckdb.DuckDBPyConnection, build_vars: str) -> dict[str, str]:
+    """One digest per raw table dbt reads (`raw:<table>`) and one of the code (`code`).
+
+    A feed table is digested by the loads it holds: feed rows only arrive with a `loaded` manifest
+    row and are never changed or removed, so its loads name its rows (a quarantined file adds none;
+    raw.load_manifest itself is read by dbt only to order the versions of a feed's rows, so it is
+    covered by the feeds). Every other raw table (the contracts and the dispute register, replaced
+    whole from the contracts folder at each run) is digested by its rows, a few thousand at most.
+    """
+    feed_table = {feed.name: feed.table for feed in FEEDS.values()}
+    loads: dict[str, list[str]] = {table: [] for table in feed_table.values()}
+    for feed, load_id in con.execute("select feed, load_id from raw.load_manifest where status = 'loaded' "
+                                     "order by feed, load_id").fetchall():
+        loads.setdefault(feed_table.get(feed, feed), []).append(load_id)
+    parts = {f"raw:{table}": hashlib.sha256("\n".join(ids).encode()).hexdigest() for table, ids in loads.items()}
+    others = [t for (t,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() and schema_name = 'raw' "
+        "order by table_name").fetchall() if t not in loads and t != "load_manifest"]
+    for table in others:
+        digest = hashlib.sha256()
+        for row in con.execute(f'select * from raw."{table}" order by all').fetchall():
+            digest.update(repr(row).encode() + b"\n")
+        parts[f"raw:{table}"] = digest.hexdigest()
+    digest = hashlib.sha256()
+    _code_digest(digest, build_vars)
+    parts[CODE_PART] = digest.hexdigest()
+    return parts
+
+
+def changed_raw_tables(con: duckdb.DuckDBPyConnection, parts: dict[str, str]) -> list[str] | None:
+    """The raw tables whose rows changed since the last published build, or None when this build
+    must build everything: no published build on record (or one recorded before the parts were),
+    a build that did not finish since, other code or vars, or another set of raw tables.
+
+    Only after a published build are all the warehouse's models what a full build would write, so
+    that the models no changed table reaches can stay as they are.
+    """
+    row = _record(con)
+    if row is None or row[1] != "published" or not row[3]:
+        return None
+    recorded = json.loads(row[3])
+    if recorded.keys() != parts.keys() or recorded[CODE_PART] != parts[CODE_PART]:
+        return None
+    return sorted(key.removeprefix("raw:") for key in parts if key != CODE_PART and recorded[key] != parts[key])
 
 
 def _ensure_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -63,17 +129,27 @@ def _ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create table if not exists build_state.published_inputs ("
                 "fingerprint varchar not null, state varchar not null, build_id varchar, "
                 "updated_at timestamptz not null)")
+    # input_parts (JSON); a record from before it has none, and the next build builds everything
+    con.execute("alter table build_state.published_inputs add column if not exists parts varchar")
+
+
+def _record(con: duckdb.DuckDBPyConnection) -> tuple | None:
+    """(fingerprint, state, build_id, parts) of the last build, or None."""
+    columns = [c for (c,) in con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() "
+        "and schema_name = 'build_state' and table_name = 'published_inputs'").fetchall()]
+    if not columns:
+        return None
+    parts = "parts" if "parts" in columns else "null"
+    return con.execute(f"select fingerprint, state, build_id, {parts} from build_state.published_inputs").fetchone()
 
 
 def build_reason(con: duckdb.DuckDBPyConnection, fingerprint: str, published: Path) -> str | None:
     """Why this run must build and publish, or None when nothing changed since the last publication."""
-    exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'build_state' "
-                         "and table_name = 'published_inputs'").fetchone()[0]
-    row = con.execute("select fingerprint, state, build_id from build_state.published_inputs").fetchone() \
-        if exists else None
+    row = _record(con)
     if row is None:
         return "no build published yet"
-    recorded, state, build_id = row
+    recorded, state, build_id, _ = row
     if state != "published":
         return "the last build did not finish (failed or interrupted)"
     if recorded != fingerprint:
@@ -94,13 +170,14 @@ def published_build_id(published: Path) -> str | None:
     return row[0] if row else None
 
 
-def mark_building(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+def mark_building(con: duckdb.DuckDBPyConnection, fingerprint: str, parts: dict[str, str] | None = None) -> None:
     """Before dbt starts: until the publication, the recorded inputs say a build is under way."""
     _ensure_table(con)
     con.begin()
     con.execute("delete from build_state.published_inputs")
-    con.execute("insert into build_state.published_inputs values (?, 'building', null, ?)",
-                [fingerprint, datetime.now(timezone.utc)])
+    con.execute("insert into build_state.published_inputs (fingerprint, state, build_id, updated_at, parts) "
+                "values (?, 'building', null, ?, ?)",
+                [fingerprint, datetime.now(timezone.utc), json.dumps(parts, sort_keys=True) if parts else None])
     con.commit()
 
 

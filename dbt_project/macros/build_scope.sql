@@ -112,7 +112,12 @@
 {%- endmacro %}
 
 {% macro default__record_build_state(results) -%}
-    {#- Only a build in which every scoped model succeeded may advance the ledger. -#}
+    {#- Only a build without a failure may advance the ledger, and only for the loads whose scoped models
+        it built: a load is recorded once every scoped model (and every build-scope model) downstream of
+        its raw table succeeded in this invocation. A build that selected only what changed
+        (transform/dbt_selection.py) records the loads of the tables it built from; a partial build by
+        hand (`--select`) records none of the loads its scoped models did not take in. The contract
+        fingerprints are recorded only when every scoped model was built. -#}
     {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
     {%- set succeeded = [] -%}
     {%- set failed = [] -%}
@@ -131,21 +136,57 @@
     {%- set parameters = (graph.nodes.values() | selectattr('name', 'equalto', 'int_vendor_build_parameters') | first).relation_name -%}
     {%- set manifest = (graph.sources.values() | selectattr('source_name', 'equalto', 'raw')
                         | selectattr('name', 'equalto', 'load_manifest') | first).relation_name -%}
-    {%- if failed or missing -%}
-        {{ log("build_state not advanced (failed: " ~ (failed | length) ~ ", scoped models not built: " ~ (missing | length) ~ ")", info=False) }}
+    {%- if failed -%}
+        {{ log("build_state not advanced (failed: " ~ (failed | length) ~ ")", info=False) }}
         {{ return('select 1') }}
     {%- endif -%}
+    {#- the raw sources upstream of the required models this invocation did not build -#}
+    {%- set seen = upstream_of(missing) -%}
+    {%- set held = [] -%}
+    {%- for source in graph.sources.values() if source.source_name == 'raw' and source.unique_id in seen -%}
+        {%- do held.append(source) -%}
+    {%- endfor -%}
+    {#- of those, the feed tables (their rows carry the load that wrote them) -#}
+    {%- set feed_tables = run_query("select table_name from duckdb_columns() where database_name = current_database()"
+                                    " and schema_name = 'raw' and column_name = '_load_id'").columns[0].values() -%}
     begin transaction;
     insert into build_state.built_loads (load_id, built_at)
     select m.load_id, now()
     from {{ manifest }} as m
     where m.status = 'loaded'
         and not exists (select 1 from build_state.built_loads as b where b.load_id = m.load_id)
+        {%- for source in held if source.name in feed_tables %}
+        -- {{ source.name }}: a scoped model downstream of it was not built
+        and not exists (select 1 from {{ source.relation_name }} as r where r._load_id = m.load_id)
+        {%- endfor %}
     group by m.load_id;
+    {%- if not missing %}
     delete from build_state.built_contracts;
     insert into build_state.built_contracts (vendor_id, fingerprint, built_at)
     select vendor_id, fingerprint, now() from {{ parameters }};
+    {%- endif %}
     commit;
+{%- endmacro %}
+
+
+{% macro upstream_of(unique_ids) -%}
+    {#- The given nodes and every node and source they read, directly or not (unique ids). Jinja has
+        no while loop: walk the parents as a work list; each edge is pushed at most once per node
+        seen, so (edges + given nodes) pops always empty it. -#}
+    {%- set wanted = unique_ids | list -%}
+    {%- set seen = [] -%}
+    {%- set ns = namespace(steps=wanted | length) -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- set ns.steps = ns.steps + (node.depends_on.nodes | length) -%}
+    {%- endfor -%}
+    {%- for _ in range(ns.steps) if wanted -%}
+        {%- set unique_id = wanted.pop() -%}
+        {%- if unique_id not in seen -%}
+            {%- do seen.append(unique_id) -%}
+            {%- if unique_id in graph.nodes -%}{%- do wanted.extend(graph.nodes[unique_id].depends_on.nodes) -%}{%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(seen) }}
 {%- endmacro %}
 
 
@@ -160,20 +201,7 @@
     {%- for node in graph.nodes.values() if node.resource_type == 'model' and 'scoped' in node.tags -%}
         {%- do wanted.append(node.unique_id) -%}
     {%- endfor -%}
-    {%- set seen = [] -%}
-    {#- Jinja has no while loop: walk the parents as a work list; each edge is pushed at most once
-        per node seen, so (edges + scoped models) pops always empty it -#}
-    {%- set ns = namespace(steps=wanted | length) -%}
-    {%- for node in graph.nodes.values() -%}
-        {%- set ns.steps = ns.steps + (node.depends_on.nodes | length) -%}
-    {%- endfor -%}
-    {%- for _ in range(ns.steps) if wanted -%}
-        {%- set unique_id = wanted.pop() -%}
-        {%- if unique_id not in seen and unique_id in graph.nodes -%}
-            {%- do seen.append(unique_id) -%}
-            {%- do wanted.extend(graph.nodes[unique_id].depends_on.nodes) -%}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- set seen = upstream_of(wanted) | select('in', graph.nodes) | list -%}
     {%- set parts = ['version ' ~ var('scoped_logic_version', 1)] -%}
     {%- for unique_id in seen | sort -%}
         {%- do parts.append(graph.nodes[unique_id].name ~ ' ' ~ graph.nodes[unique_id].checksum.checksum) -%}

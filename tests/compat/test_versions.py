@@ -17,11 +17,12 @@ def test_the_installed_versions_are_the_ones_compat_was_written_for():
     assert metadata.version("dagster-dbt") == "0.29.27"
     assert metadata.version("great-expectations") == "1.24.1"
     assert metadata.version("dbt-duckdb") == "1.11.1"
+    assert metadata.version("duckdb-engine") == "0.17.0"
     assert metadata.version("dbt-core").startswith("1.11.")
 
 
 def test_every_compat_module_imports_on_the_pinned_versions():
-    for module in ("compat.dbt_duckdb", "compat.gx", "compat.dagster_dbt_inprocess"):
+    for module in ("compat.dbt_duckdb", "compat.gx", "compat.gx_duckdb", "compat.dagster_dbt_inprocess"):
         # the import runs the module's version check: an UnsupportedVersion would fail here
         assert importlib.import_module(module).__name__ == module
     check_versions()  # every pinned distribution, as installed

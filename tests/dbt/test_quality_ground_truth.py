@@ -8,40 +8,25 @@ format and timestamp style) and dbt. Every count must be equal and every ratio e
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from generator import generate
-from tests.dbt.harness import dbt_build, query
+from tests.dbt.harness import query
 
 pytestmark = pytest.mark.slow
-BPO = str(Path(sys.executable).with_name("bpo"))
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory):
-    out = tmp_path_factory.mktemp("quality_e2e")
-    truth = generate(out / "data", outsourcers=3, months=3, seed=11, scale=6000, evidence=True)
-    warehouse = out / "wh" / "warehouse.duckdb"
-    run = subprocess.run([BPO, "run", "--landing", str(out / "data" / "landing"), "--contracts",
-                          str(out / "data" / "contracts"), "--warehouse", str(warehouse), "-q"],
-                         capture_output=True, text=True)
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        statuses = dict(con.execute("select status, count(*) from raw.load_manifest group by all").fetchall())
-    finally:
-        con.close()
-    landed = sum(1 for _ in (out / "data" / "landing").rglob("*.*"))
-    assert statuses == {"loaded": landed}, run.stdout[-3000:] + run.stderr[-3000:]
-    # the quality models and their inputs only: this test is about them, whatever else the build holds
-    dbt_build(warehouse, "--select", "+quality", "+sla_compliance")
-    con = duckdb.connect(str(warehouse), read_only=True)
-    yield truth, con
+def loaded(evidence_warehouse):
+    """The session's shared evidence warehouse (tests/conftest.py EVIDENCE_DATA_SET), read only: every landed
+    file loaded, and the `bpo run` that built it succeeded (tests/warehouses.py), the quality models included."""
+    con = duckdb.connect(str(evidence_warehouse.warehouse), read_only=True)
+    statuses = dict(con.execute("select status, count(*) from raw.load_manifest group by all").fetchall())
+    landed = sum(1 for _ in evidence_warehouse.landing.rglob("*.*"))
+    assert statuses == {"loaded": landed}
+    yield evidence_warehouse.truth, con
     con.close()
 
 

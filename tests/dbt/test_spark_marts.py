@@ -1,7 +1,8 @@
 """The same dbt project on Spark gives the same marts as on DuckDB (docs/growing.md "A distributed engine (Spark)").
 
 One small generated data set (the evidence feeds included, so every mart has rows) goes through `bpo run`
-(DuckDB build, publish, which also exports the raw layer as Parquet); then `build_marts_spark` builds every
+(DuckDB build, publish, which also exports the raw layer as Parquet): the session's shared evidence
+warehouse (tests/conftest.py `evidence_warehouse`), read only; then `build_marts_spark` builds every
 model on a local Spark session in this process from that Parquet export and writes the marts as Parquet.
 Every mart is compared row by row: the same columns, the same number of rows, and, rows matched on their
 non-float values, decimals (money) exactly equal and doubles (ratios) within 1e-9. One Spark session, one
@@ -12,16 +13,12 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-
-from generator import generate
-from tests.test_end_to_end import BPO
 
 pytestmark = pytest.mark.slow
 TOLERANCE = 1e-9
@@ -30,16 +27,13 @@ CORE_MARTS = ("sla_compliance", "sla_interval", "unforeseen_costs", "invoice_rev
 
 
 @pytest.fixture(scope="module")
-def both_engines(tmp_path_factory):
+def both_engines(tmp_path_factory, evidence_warehouse):
     from transform.spark_build import run_spark_dbt, write_marts
 
     out = tmp_path_factory.mktemp("spark_marts")
-    generate(out / "data", outsourcers=3, months=2, seed=11, scale=600, evidence=True)
-    warehouse = out / "wh" / "warehouse.duckdb"
-    proc = subprocess.run([BPO, "run", "--landing", str(out / "data" / "landing"), "--contracts",
-                           str(out / "data" / "contracts"), "--warehouse", str(warehouse)],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    # the DuckDB side: the session's shared evidence warehouse (tests/conftest.py), read only; Spark reads its
+    # raw Parquet export and writes in this test's own folder
+    warehouse = evidence_warehouse.warehouse
     raw_parquet = warehouse.parent / "raw_parquet"
     spark_out = out / "spark"
     cwd = os.getcwd()
@@ -108,14 +102,15 @@ def test_publish_exports_every_raw_table_as_parquet(both_engines):
     raw = [r[0] for r in con.execute("select table_name from duckdb_tables() where database_name = 'wh' "
                                      "and schema_name = 'raw' order by table_name").fetchall()]
     assert raw and sorted(p.name for p in both_engines["raw_parquet"].iterdir()) == raw
+    # a table is a folder (a feed's: one file per load, serving/export_parquet.py), read whole as readers do;
     # decimals stay decimals: money is never a float
     types = dict(con.execute("select column_name, column_type from (describe select * from read_parquet(?))",
-                             [str(both_engines["raw_parquet"] / "invoice_lines" / "data.parquet")]).fetchall())
+                             [str(both_engines["raw_parquet"] / "invoice_lines" / "*.parquet")]).fetchall())
     assert types["amount"] == "DECIMAL(18,4)"
     for table in raw:
         (count,) = con.execute(f'select count(*) from wh.raw."{table}"').fetchone()
         (exported,) = con.execute("select count(*) from read_parquet(?)",
-                                  [str(both_engines["raw_parquet"] / table / "data.parquet")]).fetchone()
+                                  [str(both_engines["raw_parquet"] / table / "*.parquet")]).fetchone()
         assert exported == count, table
 
 

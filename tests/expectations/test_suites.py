@@ -117,3 +117,13 @@ def test_build_suite_is_a_gx_suite_with_one_expectation_per_rule(validator, feed
     assert [e.expectation_type for e in suite.expectations] == [r.expectation_type for r in rules]
     # the validator holds the same suites, registered once in its context
     assert [e.meta["rule"] for e in validator.suites[feed].expectations] == [r.rule_id for r in rules]
+
+
+@pytest.mark.parametrize("feed", list(FEEDS))
+def test_every_regex_is_anchored_so_both_engines_agree(feed):
+    """pandas finds a match anywhere (str.contains), DuckDB's `~` must match the whole value: only a pattern
+    anchored at both ends gives the same verdict on both (DEVELOPERS.md, "Validation engine")."""
+    for rule in suites.rules_for(feed):
+        regex = rule.kwargs.get("regex")
+        if regex is not None:
+            assert regex.startswith("^") and regex.endswith("$"), rule.rule_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import pytest
 
 from ingestion import loader
 from ingestion.batch import ingest
+from ingestion.pii import pii_salt
 from tests.conftest import land
 
 INTERACTIONS = """
@@ -77,8 +79,12 @@ def test_pii_never_reaches_the_warehouse_in_clear_text(settings, validate):
     con.close()
     for secret in ("CUST-1", "5555 1234", "jane@example.com", "Jane Doe", "Call me"):
         assert secret not in dump
-    hashed = rows(settings, "select customer_ref_hash from raw.interactions where interaction_id = 'a1'")[0][0]
-    assert len(hashed) == 64
+    keys = rows(settings, "select customer_ref_hash, customer_phone_hash, customer_email_hash from raw.interactions "
+                          "where interaction_id = 'a1'")[0]
+    # the customer key: the first 16 bytes of sha256(salt, 0x1f, value) (ingestion/pii.py)
+    salt = pii_salt(settings).encode() + b"\x1f"
+    assert keys == tuple(hashlib.sha256(salt + v.encode()).digest()[:16]
+                         for v in ("CUST-1", "+52 81 5555 1234", "jane@example.com"))
     assert rows(settings, "select has_comment from raw.surveys") == [(True,)]
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from ingestion.batch import ingest
 from ingestion.landing import scan_landing
-from ingestion.pii import pii_salt, salted_sha256
+from ingestion.pii import pii_salt, salted_key
 from tests.conftest import land
 from tests.ingestion.test_loader import rows as query
 
@@ -170,8 +170,11 @@ def test_self_service_customer_ref_is_hashed_like_interactions(wt_settings, vali
     hashes = dict(query(wt_settings, "select session_id, customer_ref_hash from raw.self_service"))
     (interaction_hash,) = query(wt_settings, "select customer_ref_hash from raw.interactions")[0]
     # the same customer, the same key across feeds (a session can be joined to the customer's contacts)
-    assert hashes["s1"] == interaction_hash == salted_sha256(pl.Series(["CUST-77"]), pii_salt()).item()
+    assert hashes["s1"] == interaction_hash == salted_key(pl.Series(["CUST-77"]), pii_salt()).item()
     assert hashes["s2"] is None
+    # and they join in SQL: the key has one type (BLOB) in every table it is stored in
+    assert query(wt_settings, "select s.session_id, i.interaction_id from raw.self_service as s "
+                              "join raw.interactions as i on i.customer_ref_hash = s.customer_ref_hash") == [("s1", "i9")]
     dump = str(query(wt_settings, "select * from raw.self_service"))
     assert "CUST-77" not in dump
 

@@ -279,29 +279,27 @@ def test_a_missing_bucket_is_refused_in_one_line(aws_env, tmp_path):
 
 
 @pytest.mark.slow
-def test_bpo_run_on_s3_gives_the_same_marts_as_the_same_files_in_a_local_folder(bucket, tmp_path):
+def test_bpo_run_on_s3_gives_the_same_marts_as_the_same_files_in_a_local_folder(bucket, tmp_path,
+                                                                               evidence_warehouse):
     import subprocess
-    import sys
 
-    from generator import generate
     from tests.robustness.helpers import assert_same_tables, table_rows
+    from tests.warehouses import BPO
 
-    generate(tmp_path / "data", outsourcers=2, months=2, seed=11, scale=1500)
-    landing = tmp_path / "data" / "landing"
+    # the local run: the session's shared evidence warehouse (tests/conftest.py), read only
+    landing, contracts = evidence_warehouse.landing, evidence_warehouse.contracts
     files = sorted(p for p in landing.rglob("*") if p.is_file())
     for path in files:
         bucket.put(f"landing/{path.relative_to(landing).as_posix()}", path.read_bytes())
-    bpo = str(Path(sys.executable).with_name("bpo"))
 
     def run(where: str, warehouse: Path) -> subprocess.CompletedProcess:
         # a separate process: the AWS settings reach it through the environment only
-        done = subprocess.run([bpo, "run", "--landing", where, "--contracts", str(tmp_path / "data" / "contracts"),
+        done = subprocess.run([BPO, "run", "--landing", where, "--contracts", str(contracts),
                                "--warehouse", str(warehouse)], capture_output=True, text=True)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         return done
 
-    local_wh, s3_wh = tmp_path / "local" / "warehouse.duckdb", tmp_path / "s3" / "warehouse.duckdb"
-    run(str(landing), local_wh)
+    local_wh, s3_wh = evidence_warehouse.warehouse, tmp_path / "s3" / "warehouse.duckdb"
     first = run(bucket.url(), s3_wh)
     assert f"committed {len(files)} file(s)" in first.stdout
     manifest = "select status, count(*) from raw.load_manifest group by all"

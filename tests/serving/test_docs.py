@@ -1,7 +1,8 @@
 """Docs where BI tools look: DuckDB comments on every mart table and column (warehouse and published
 copy), the static dbt docs page beside the published copy, `bpo docs`, and a quiet `bpo run`.
 
-A small generated data set goes through `bpo run`; the docs page is opened via file:// in headless
+A small generated data set goes through `bpo run` (the session's shared evidence warehouse, tests/conftest.py
+`evidence_warehouse`, which these tests only read); the docs page is opened via file:// in headless
 Chromium and must show a mart and one of its column descriptions. A screenshot is saved to
 docs/screenshots/dbt-docs.png.
 """
@@ -9,35 +10,23 @@ docs/screenshots/dbt-docs.png.
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from generator import generate
 from tests.browser import browser_page  # noqa: F401  (pytest fixture)
+from tests.warehouses import BPO
 
-BPO = str(Path(sys.executable).with_name("bpo"))
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "dbt-docs.png"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("docs")
-    generate(out / "data", outsourcers=2, months=2, seed=11, scale=3000, evidence=False)
-    warehouse = out / "wh" / "warehouse.duckdb"
-    run = subprocess.run([BPO, "run", "--landing", str(out / "data" / "landing"), "--contracts",
-                          str(out / "data" / "contracts"), "--warehouse", str(warehouse)],
-                         capture_output=True, text=True, env=_env_without_log_level())
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return {"warehouse": warehouse, "published": warehouse.parent / "published.duckdb", "run": run}
-
-
-def _env_without_log_level() -> dict:
-    import os
-
-    return {k: v for k, v in os.environ.items() if k != "BPO_LOG_LEVEL"}
+def built(evidence_warehouse):
+    """The session's shared evidence warehouse (tests/conftest.py), read only; its `bpo run` ran without
+    BPO_LOG_LEVEL, as a user runs it (tests/warehouses.py)."""
+    return {"warehouse": evidence_warehouse.warehouse, "published": evidence_warehouse.published,
+            "run_stdout": evidence_warehouse.stdout}
 
 
 @pytest.mark.slow
@@ -57,7 +46,7 @@ def test_every_mart_table_and_column_has_a_comment(built, copy):
 
 @pytest.mark.slow
 def test_run_is_quiet_and_keeps_the_node_log(built):
-    assert " START sql " not in built["run"].stdout  # dbt's per-node lines
+    assert " START sql " not in built["run_stdout"]  # dbt's per-node lines
     log = built["warehouse"].parent / "dbt_logs" / "pipeline.log"
     assert "sla_compliance" in log.read_text()
 

@@ -1,7 +1,8 @@
 """The semantic layer (dbt_project/models/marts/semantic/, MetricFlow) against the marts it reads.
 
-A small generated data set (two outsourcers and the in-house team, January to March 2026, with the
-worked-time, self-service and QA feeds) goes through `bpo run`. Every metric grouped by vendor ×
+A small generated data set (three outsourcers and the in-house team, January to March 2026, with the
+worked-time, self-service and QA feeds) goes through `bpo run`: the session's shared evidence warehouse
+(tests/conftest.py `evidence_warehouse`), which these tests only read. Every metric grouped by vendor ×
 month must equal the marts' own figure (money exactly, ratios within 1e-9), and a quarter's ratio
 must be the quarter's summed numerator over its summed denominator, worked out here from the mart
 rows: not the mean of the monthly ratios (the test checks the two differ, so it can tell them apart).
@@ -12,32 +13,23 @@ from __future__ import annotations
 
 import datetime
 import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from generator import generate
 from serving.metrics import MetricsError, MetricStore
+from tests.warehouses import BPO
 
-BPO = str(Path(sys.executable).with_name("bpo"))
 RATIO_TOLERANCE = 1e-9
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("metrics")
-    generate(out / "data", outsourcers=2, months=3, seed=7, scale=3000, evidence=True)
-    warehouse = out / "wh" / "warehouse.duckdb"
-    run = subprocess.run([BPO, "run", "--landing", str(out / "data" / "landing"), "--contracts",
-                          str(out / "data" / "contracts"), "--warehouse", str(warehouse)],
-                         capture_output=True, text=True)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return {"warehouse": warehouse, "published": warehouse.parent / "published.duckdb"}
+def built(evidence_warehouse):
+    """The session's shared evidence warehouse (tests/conftest.py), read only."""
+    return {"warehouse": evidence_warehouse.warehouse, "published": evidence_warehouse.published}
 
 
 @pytest.fixture(scope="module")

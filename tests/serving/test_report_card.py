@@ -1,6 +1,7 @@
 """`bpo report`: the vendor report card, looked at in headless Chromium as a person sees it.
 
-A small generated data set (with the evidence feeds, so QA scores exist) goes through `bpo run`, which runs
+A small generated data set (with the evidence feeds, so QA scores exist) goes through `bpo run` (the session's
+shared evidence warehouse, tests/conftest.py `evidence_warehouse`, which these tests only read), which runs
 the Dagster job in-process: its `report_card` asset must leave <warehouse folder>/report/index.html of the
 build it just published. The page is opened via file:// and what it shows is compared with SQL on the
 published copy written here: vendor names, rank and amount at risk, heatmap cells, and the in-house vs
@@ -11,18 +12,16 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from generator import generate
 from serving.report_card import DASH, ReportError, collect, money, percent, write_report
 from tests.browser import browser_page  # noqa: F401  (pytest fixture)
+from tests.warehouses import BPO
 
-BPO = str(Path(sys.executable).with_name("bpo"))
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "report-card.png"
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -36,14 +35,10 @@ def test_formatting_of_money_ratios_and_nulls():
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, evidence_warehouse):
+    """The session's shared evidence warehouse (tests/conftest.py), read only; `bpo report` writes here."""
     out = tmp_path_factory.mktemp("report")
-    generate(out / "data", outsourcers=2, months=2, seed=11, scale=3000, evidence=True)
-    warehouse = out / "wh" / "warehouse.duckdb"
-    run = subprocess.run([BPO, "run", "--landing", str(out / "data" / "landing"), "--contracts",
-                          str(out / "data" / "contracts"), "--warehouse", str(warehouse)],
-                         capture_output=True, text=True)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    warehouse = evidence_warehouse.warehouse
     pipeline_report = warehouse.parent / "report" / "index.html"
     pipeline_html = pipeline_report.read_text(encoding="utf-8") if pipeline_report.exists() else None
     report = subprocess.run([BPO, "report", "--warehouse", str(warehouse), "--out", str(out / "report")],
@@ -52,7 +47,7 @@ def built(tmp_path_factory):
     html = out / "report" / "index.html"  # no --month/--vendor: the current card, under the name the pipeline uses
     assert str(html.name) in report.stdout.replace("\n", "")
     return {"warehouse": warehouse, "published": warehouse.parent / "published.duckdb", "html": html,
-            "pipeline_report": pipeline_report, "pipeline_html": pipeline_html}
+            "pipeline_report": pipeline_report, "pipeline_html": pipeline_html, "shared": evidence_warehouse}
 
 
 def _query(published: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -88,15 +83,15 @@ def test_the_report_asset_replaces_a_stale_page_and_says_where_it_is(built, tmp_
     from orchestration.assets import report_card
     from orchestration.resources import WarehouseResource
 
-    settings = Settings(landing=tmp_path / "landing", contracts=tmp_path / "contracts",
-                        warehouse=built["warehouse"])
-    page = built["pipeline_report"]
+    own = built["shared"].copy_to(tmp_path / "built")  # this test writes the page: its own copy
+    settings = Settings(landing=tmp_path / "landing", contracts=tmp_path / "contracts", warehouse=own.warehouse)
+    page = own.warehouse.parent / "report" / "index.html"
     page.write_text("stale", encoding="utf-8")
     result = dg.materialize([report_card], resources={"warehouse": WarehouseResource.from_settings(settings)})
     assert result.success
     (materialization,) = result.asset_materializations_for_node("report_card")
     assert materialization.metadata["path"].value == str(page)
-    assert f"Build {_build_id(built['published'])}" in page.read_text(encoding="utf-8")
+    assert f"Build {_build_id(own.published)}" in page.read_text(encoding="utf-8")
     assert not list(page.parent.glob(".*.tmp"))  # written beside and renamed into place
 
 
