@@ -267,7 +267,7 @@ def ingestion_split(timings: dict, ingestion_step: float) -> dict:
         "read": tot["read"],
         "normalise": tot["normalise"],
         "gx_setup": gx_setup,  # first get_validator(): import great_expectations, context, suites
-        "to_pandas": tot["to_pandas"],  # Arrow -> pandas (zero-copy), only for GX
+        "to_pandas": tot["to_pandas"],  # the normalised rows into the staged table GX validates (was Arrow -> pandas)
         "validate": tot["validate"],
         "load": tot["load"],  # DuckDB insert through Arrow, manifest row, commit
         # landed_files step outside ingest_file: scanning the landing zone, contract re-sync, Dagster metadata

@@ -1,9 +1,9 @@
 """The one place that writes `raw`: contracts, and landed files with their manifest.
 
 A landed file is read and normalised by DuckDB in a private staging connection
-(ingestion/readers.py), validated (GX suite of its feed) on the resulting
-Arrow rows, then written (one INSERT ... SELECT from them) with its
-load-manifest row in ONE transaction; or, when anything is
+(ingestion/readers.py), validated there (GX suite of its feed, GX's SQL engine on
+the staged relation), then written (one INSERT ... SELECT from its Arrow rows)
+with its load-manifest row in ONE transaction; or, when anything is
 wrong, copied to quarantine with a reason file and recorded as quarantined,
 with none of its rows written. A file whose sha256 is already in the
 manifest is not processed again.
@@ -41,8 +41,26 @@ from ingestion.pii import pii_salt
 from ingestion.preflight import load_run_contracts, require_contracts_for_loaded_vendors
 from ingestion.readers import FileRejected, normalise_staged
 
-# (feed, pandas frame, vendor_id) -> report with .success, .to_text(), .to_metadata()
-Validate = Callable[[str, Any, str | None], Any]
+STAGED = "bpo_staged"  # the normalised rows as a table on the file's staging connection: what GX validates
+
+
+@dataclass
+class StagedRows:
+    """A file's normalised rows as the table `name` on its private staging connection `con`."""
+
+    con: duckdb.DuckDBPyConnection
+    name: str = STAGED
+
+
+# (feed, staged rows, vendor_id) -> report with .success, .to_text(), .to_metadata()
+Validate = Callable[[str, StagedRows, str | None], Any]
+
+
+def gx_validate(feed: str, staged: StagedRows, vendor_id: str | None) -> Any:
+    """The Validate of the pipeline: the process's GX validator (built once) on the staged relation."""
+    from expectations.runner import get_validator
+
+    return get_validator().validate_relation(staged.con, staged.name, feed, vendor_id)
 
 
 @dataclass
@@ -103,18 +121,25 @@ def already_processed(con: duckdb.DuckDBPyConnection, sha256: str) -> dict[str, 
 
 @dataclass
 class PreparedFile:
-    """A landed file read, normalised and converted for validation, or why it cannot be loaded.
+    """A landed file read, normalised and staged for validation, or why it cannot be loaded.
 
     Needs no warehouse connection (it is staged in a private in-memory DuckDB), so the next file can be
-    prepared while the current one is validated and loaded (`ingestion.batch`).
+    prepared while the current one is validated and loaded (`ingestion.batch`). Holds that connection
+    open until `close()` (ingest_file closes it once the file is done).
     """
 
     feed: Feed | None = None
     rows: pa.Table | None = None  # stored columns + _row_number: what is loaded
-    for_validation: Any = None  # the same rows as an Arrow-backed pandas frame (shares rows' buffers)
+    staged: StagedRows | None = None  # the same rows as a DuckDB table: what is validated
     warnings: list[str] = field(default_factory=list)
     mapping_version: str | None = None
     rejected: FileRejected | None = None
+
+    def close(self) -> None:
+        """Let the staging connection (and the rows staged in it) go; idempotent."""
+        if self.staged is not None:
+            self.staged.con.close()
+            self.staged = None
 
 
 def prepare_file(landed: LandedFile, contracts: dict[str, Contract], *,
@@ -127,41 +152,45 @@ def prepare_file(landed: LandedFile, contracts: dict[str, Contract], *,
     Never raises: any problem, foreseen or not, is `prepared.rejected` (the file is quarantined).
     """
     prepared = PreparedFile()
+    con = None
     try:
         feed, vendor_tz = _check_layout_and_contract(landed, contracts)
         con = mapping_connection()  # private: the staged text never leaves it
-        try:
-            # A vendor with a mapping file (<mappings>/<vendor>/<feed>.yaml) sends its own format: map it first.
-            source = read_landed(con, landed.local_path, feed.name, vendor_id=landed.vendor_id, timezone=vendor_tz,
-                                 mappings_dir=mappings_dir)
-            prepared.mapping_version = source.mapping_version
-            normalised = normalise(con, feed, vendor_id=landed.vendor_id, timezone=source.timezone,
-                                   salt=pii_salt() if salt is None else salt, table=source.table)
-        finally:
-            con.close()
+        # A vendor with a mapping file (<mappings>/<vendor>/<feed>.yaml) sends its own format: map it first.
+        source = read_landed(con, landed.local_path, feed.name, vendor_id=landed.vendor_id, timezone=vendor_tz,
+                             mappings_dir=mappings_dir)
+        prepared.mapping_version = source.mapping_version
+        normalised = normalise(con, feed, vendor_id=landed.vendor_id, timezone=source.timezone,
+                               salt=pii_salt() if salt is None else salt, table=source.table)
         prepared.warnings = source.warnings + normalised.warnings
         _check_against_contract(normalised.frame, feed, landed, contracts)
-    except FileRejected as rejected:
-        prepared.mapping_version = prepared.mapping_version or getattr(rejected, "mapping_version", None)
-        prepared.rejected = rejected
+        stage_rows(con, normalised.frame)
+    except Exception as exc:  # noqa: BLE001 - sorted below; the connection goes with the file
+        if con is not None:
+            con.close()
+        if isinstance(exc, FileRejected):
+            prepared.mapping_version = prepared.mapping_version or getattr(exc, "mapping_version", None)
+            prepared.rejected = exc
+        elif isinstance(exc, MemoryError):
+            raise  # not the file's fault: the batch reports it as failed and the next run tries again
+        else:  # an unforeseen failure on this file's content: quarantine it
+            prepared.rejected = FileRejected(f"the file could not be read: {one_line(exc)}")
         return prepared
-    except MemoryError:
-        raise  # not the file's fault: the batch reports it as failed and the next run tries again
-    except Exception as exc:  # noqa: BLE001 - an unforeseen failure on this file's content: quarantine it
-        prepared.rejected = FileRejected(f"the file could not be read: {one_line(exc)}")
-        return prepared
-    try:
-        prepared.feed = feed
-        prepared.rows = normalised.frame
-        del normalised
-        prepared.for_validation = _as_pandas(prepared.rows)
-    except MemoryError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        return PreparedFile(mapping_version=prepared.mapping_version, warnings=prepared.warnings,
-                            rejected=FileRejected(f"the file's rows could not be prepared for validation: "
-                                                  f"{one_line(exc)}"))
+    prepared.feed, prepared.rows, prepared.staged = feed, normalised.frame, StagedRows(con)
     return prepared
+
+
+def stage_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
+    """The normalised rows as the table STAGED on their staging connection, for validation.
+
+    A DuckDB table rather than a view over the Arrow rows: GX's SQL engine runs ~50 queries per file, and
+    on a native table they cost less and use both cores (1.2M rows: validation 3.0-3.3 s wall, 1.5-1.6 s CPU,
+    against 4.9-6.5 s, 2.2-2.3 s over the Arrow view; the copy costs 0.7 s CPU, in the prefetch thread)."""
+    con.register("bpo_normalised", rows)
+    try:
+        con.execute(f"CREATE TEMP TABLE {STAGED} AS SELECT * FROM bpo_normalised")
+    finally:
+        con.unregister("bpo_normalised")
 
 
 # the stage names bench/ingest_profile.py and bench/timed_bpo.py time
@@ -173,13 +202,6 @@ def one_line(exc: BaseException) -> str:
     the SQL excerpt it appends)."""
     lines = str(exc).split("\n\nLINE", 1)[0].strip().splitlines()
     return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
-
-
-def _as_pandas(rows: pa.Table) -> Any:
-    """The rows as an Arrow-backed pandas frame (what the validator takes), sharing the table's buffers."""
-    import pandas as pd
-
-    return rows.to_pandas(split_blocks=True, types_mapper=pd.ArrowDtype)
 
 
 def ingest_file(
@@ -198,10 +220,22 @@ def ingest_file(
     what cannot be quarantined is returned as status `failed` (see the module doc).
 
     `prepared`: the file already prepared (`prepare_file`), e.g. in the background; None = prepare it here.
+    Either way it is closed (its staging connection let go) when this returns.
     `replay_hint`: the whole `bpo replay ...` command for this file, printed in the quarantine reason.
     """
     result = IngestResult(file=landed.source, vendor_id=landed.vendor_id, feed=landed.feed, sha256="",
                           status="loaded")
+    try:
+        return _ingest(con, landed, contracts, quarantine_dir, validate, result, replay=replay,
+                       mappings_dir=mappings_dir, prepared=prepared, replay_hint=replay_hint)
+    finally:
+        if prepared is not None:
+            prepared.close()
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, landed: LandedFile, contracts: dict[str, Contract],
+            quarantine_dir: Path, validate: Validate, result: IngestResult, *, replay: bool,
+            mappings_dir: Path | None, prepared: PreparedFile | None, replay_hint: str | None) -> IngestResult:
     try:
         sha = landed.sha256
     except OSError as exc:
@@ -214,8 +248,18 @@ def ingest_file(
         result.reason = f"same bytes already {seen['status']} from {seen['file_path']}"
         return result
 
-    if prepared is None:
-        prepared = prepare_file(landed, contracts, mappings_dir=mappings_dir)
+    if prepared is not None:
+        return _validate_and_load(con, landed, prepared, quarantine_dir, validate, result, replay_hint)
+    prepared = prepare_file(landed, contracts, mappings_dir=mappings_dir)
+    try:
+        return _validate_and_load(con, landed, prepared, quarantine_dir, validate, result, replay_hint)
+    finally:
+        prepared.close()
+
+
+def _validate_and_load(con: duckdb.DuckDBPyConnection, landed: LandedFile, prepared: PreparedFile,
+                       quarantine_dir: Path, validate: Validate, result: IngestResult,
+                       replay_hint: str | None) -> IngestResult:
     result.mapping_version = prepared.mapping_version
     result.warnings = prepared.warnings
     try:
@@ -225,7 +269,8 @@ def ingest_file(
             raise prepared.rejected
         feed = prepared.feed
         try:
-            report = validate(feed.name, prepared.for_validation, landed.vendor_id if feed.vendor_scoped else None)
+            # on the staging connection, before the load transaction (which it must not touch)
+            report = validate(feed.name, prepared.staged, landed.vendor_id if feed.vendor_scoped else None)
             result.validation = report.to_metadata()
         except MemoryError:
             raise  # failed (see the module doc), not quarantined

@@ -38,7 +38,8 @@ class WarehouseResource(dg.ConfigurableResource):
 class GreatExpectationsResource(dg.ConfigurableResource):
     """The GX validator, built once per process (importing GX alone costs seconds)."""
 
-    def validate(self, feed: str, frame, vendor_id: str | None):
-        from expectations.runner import get_validator
+    def validate(self, feed: str, staged, vendor_id: str | None):
+        """Validate a file's rows staged on their DuckDB connection (ingestion.loader.StagedRows)."""
+        from ingestion.loader import gx_validate
 
-        return get_validator().validate(feed=feed, frame=frame, vendor_id=vendor_id)
+        return gx_validate(feed, staged, vendor_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,9 +61,24 @@ def settings(tmp_path: Path) -> Settings:
 def validate():
     """The real GX validator, built once for the whole session (GX import costs seconds)."""
     from expectations.runner import get_validator
+    from ingestion.loader import gx_validate
 
-    validator = get_validator()
-    return lambda feed, frame, vendor_id: validator.validate(feed=feed, frame=frame, vendor_id=vendor_id)
+    get_validator()  # built now, once
+    return gx_validate
+
+
+@contextmanager
+def staged_frame(frame):
+    """A normalised (polars) frame staged as the loader stages a file's rows: what `validate` takes."""
+    from ingestion.loader import StagedRows, stage_rows
+    from ingestion.readers import staging_connection
+
+    con = staging_connection()
+    try:
+        stage_rows(con, frame.to_arrow())
+        yield StagedRows(con)
+    finally:
+        con.close()
 
 
 # The generated data set (three outsourcers and the in-house team, January to March 2026, with the evidence

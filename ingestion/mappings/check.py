@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import polars as pl
 
 from ingestion.contracts import ContractError, load_contract
 from ingestion.feeds import FEEDS
+from ingestion.loader import StagedRows, Validate, gx_validate, stage_rows
 from ingestion.mappings.engine import MAPPED, MappedFrame, connect, map_staged
 from ingestion.mappings.model import MappingError, ResolvedMapping, find_mapping, load_mapping, load_preset_mapping
 from ingestion.pii import pii_salt
@@ -58,7 +58,7 @@ def _guess_feed(vendor_id: str, file: Path, mappings_dir: Path | None) -> str:
 
 
 def check_file(vendor_id: str, file: Path, *, mappings_dir: Path | None, contracts_dir: Path | None,
-               feed: str | None = None, preset: str | None = None, validate: Any = None) -> CheckResult:
+               feed: str | None = None, preset: str | None = None, validate: Validate | None = None) -> CheckResult:
     """Map, normalise and validate `file` as vendor `vendor_id` would send it; nothing is written.
 
     Raises MappingError (an invalid mapping file) and ContractError (an
@@ -98,18 +98,12 @@ def check_file(vendor_id: str, file: Path, *, mappings_dir: Path | None, contrac
                 table, tz = SOURCE, timezone
             normalised = normalise_staged(con, feed_def, vendor_id=vendor_id, timezone=tz, salt=pii_salt(),
                                           table=table)
+            result.normalised = NormalisedFile(frame=pl.from_arrow(normalised.frame), warnings=normalised.warnings)
+            stage_rows(con, normalised.frame)  # validated where ingestion validates it: the staged relation
+            result.report = (validate or gx_validate)(feed, StagedRows(con),
+                                                      vendor_id if feed_def.vendor_scoped else None)
         finally:
             con.close()
-        result.normalised = NormalisedFile(frame=pl.from_arrow(normalised.frame), warnings=normalised.warnings)
-        if validate is None:
-            from expectations.runner import get_validator
-
-            validator = get_validator()
-
-            def validate(f: str, pdf: Any, v: str | None) -> Any:
-                return validator.validate(feed=f, frame=pdf, vendor_id=v)
-        result.report = validate(feed, normalised.frame.to_pandas(types_mapper=pd.ArrowDtype),
-                                 vendor_id if feed_def.vendor_scoped else None)
     except FileRejected as rejected:
         result.rejected = rejected
     return result

@@ -29,6 +29,7 @@ import polars as pl
 import pytest
 
 from ingestion.batch import ingest
+from ingestion.loader import gx_validate
 from generator import generate
 from ingestion.settings import Settings
 from transform.dbt_build import build_marts
@@ -46,12 +47,6 @@ SCOPED_TABLES = ("intermediate.int_interaction_facts", "intermediate.int_interac
 # generator's month-end interval, in the January file); this one (`nesting`: training), sent late, overlaps it by 1.5 h
 LATE_AGENT_TIME = ("record_id,agent_id,site,state,started_at,ended_at\n"
                    "PH-AT-LATE-0000001,PH-00011,MNL-Ortigas,nesting,2026-02-01T01:00:00+08:00,2026-02-01T03:00:00+08:00\n")
-
-
-def _validate(feed, frame, vendor_id):
-    from expectations.runner import get_validator
-
-    return get_validator().validate(feed=feed, frame=frame, vendor_id=vendor_id)
 
 
 def _updates_file(source: Path) -> tuple[str, dict[str, str]]:
@@ -77,7 +72,7 @@ def _load(settings: Settings, files: list[Path], landing_source: Path) -> None:
         target = settings.landing / f.relative_to(landing_source)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(f, target)
-    results = ingest(settings, _validate)
+    results = ingest(settings, gx_validate)
     assert {r.status for r in results} <= {"loaded", "duplicate"}, [r.reason for r in results]
 
 
@@ -153,7 +148,7 @@ def warehouses(tmp_path_factory):
     scopes["third_month"] = _read(inc.warehouse, SCOPE)
     worked["third_month"] = _read(inc.warehouse, WORKED_SCOPE)
     _correct_contract(inc.contracts)
-    ingest(inc, _validate)  # nothing new to load: the contracts are synced
+    ingest(inc, gx_validate)  # nothing new to load: the contracts are synced
     build_marts(inc.warehouse)
     scopes["contract"] = _read(inc.warehouse, SCOPE)
     worked["contract"] = _read(inc.warehouse, WORKED_SCOPE)

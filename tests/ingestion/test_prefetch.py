@@ -7,9 +7,11 @@ import threading
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from ingestion import batch, loader
 from ingestion.batch import ingest
+from ingestion.warehouse import connect
 from tests.conftest import land
 
 from .test_loader import INTERACTIONS, INVOICE
@@ -108,15 +110,21 @@ def test_an_error_while_preparing_fails_that_file_only(settings, validate, monke
     assert _manifest(settings) == [("1.csv", "loaded", 3), ("2.csv", "loaded", 3)]
 
 
-def test_the_validation_frame_is_what_polars_to_pandas_gives(settings):
-    import polars as pl
+def test_what_is_validated_is_what_is_loaded_and_its_connection_goes_with_the_file(settings, validate):
+    from ingestion.contracts import load_contract
+    from ingestion.landing import scan
 
-    from ingestion.feeds import FEEDS
-    from ingestion.readers import normalise
-
-    raw = pl.read_csv(INVOICE.strip().replace("    ", "").encode(), infer_schema=False)
-    frame = normalise(raw, FEEDS["invoices"], vendor_id="acme_mx", timezone="UTC", salt="s").frame
-    expected = frame.to_pandas(use_pyarrow_extension_array=True)
-    got = loader._as_pandas(frame.to_arrow())
-    assert list(got.dtypes) == list(expected.dtypes)
-    assert got.equals(expected)
+    land(settings, "acme_mx", "invoices", "inv.csv", INVOICE)
+    (landed,) = scan(settings.landing, 0).complete
+    contracts = {"acme_mx": load_contract(settings.contracts / "acme_mx.yaml")}
+    prepared = loader.prepare_file(landed, contracts, salt="s")
+    staged = prepared.staged
+    validated = staged.con.execute(f"select * from {staged.name} order by _row_number").to_arrow_table()
+    assert validated.schema == prepared.rows.schema and validated.equals(prepared.rows)  # same types, same rows
+    assert validated.num_rows == 2
+    with connect(settings.warehouse) as con:
+        result = loader.ingest_file(con, landed, contracts, settings.quarantine_dir, validate, prepared=prepared)
+    assert result.status == "loaded" and result.rows == 2
+    assert prepared.staged is None  # closed by ingest_file: the staged rows are gone
+    with pytest.raises(duckdb.ConnectionException):
+        staged.con.execute("select 1")

@@ -12,6 +12,7 @@ import pytest
 from ingestion.feeds import INTERACTIONS
 from ingestion.mappings import apply_mapping, available_presets, load_mapping, load_preset_mapping
 from ingestion.readers import normalise
+from tests.conftest import staged_frame
 from tests.mappings.helpers import SAMPLES, rows_by_id, utc, write
 
 NY = "America/New_York"
@@ -137,5 +138,6 @@ def test_presets_pass_the_interactions_suite(preset, validate):
     sample = {"five9_call_log": "five9_call_log.csv"}.get(preset, f"{preset}.json")
     mapped = apply_mapping(load_preset_mapping(preset), SAMPLES / sample, timezone=NY)
     frame = normalise(mapped.frame, INTERACTIONS, vendor_id="v", timezone=mapped.timezone, salt="s").frame
-    report = validate("interactions", frame.to_pandas(use_pyarrow_extension_array=True), "v")
+    with staged_frame(frame) as rows:
+        report = validate("interactions", rows, "v")
     assert report.success, report.to_text()

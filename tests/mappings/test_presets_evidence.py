@@ -22,7 +22,7 @@ from ingestion.feeds import FEEDS, QA_EVALUATIONS, SELF_SERVICE
 from ingestion.mappings import apply_mapping, available_presets, load_mapping, load_preset_mapping
 from ingestion.mappings.model import load_preset
 from ingestion.readers import normalise
-from tests.conftest import land
+from tests.conftest import land, staged_frame
 from tests.mappings.helpers import SAMPLES, rows_by_id, utc, write
 from tests.mappings.test_ingest import query
 
@@ -234,7 +234,8 @@ def test_new_presets_pass_their_feed_suite(preset, validate):
     feed, sample = NEW_PRESETS[preset]
     result = mapped(preset)
     frame = normalise(result.frame, FEEDS[feed], vendor_id="v", timezone=result.timezone, salt="s").frame
-    report = validate(feed, frame.to_pandas(use_pyarrow_extension_array=True), "v")
+    with staged_frame(frame) as rows:
+        report = validate(feed, rows, "v")
     assert report.success, report.to_text()
 
 

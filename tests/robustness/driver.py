@@ -70,8 +70,8 @@ def _cycle(cmd: dict, loaded: dict) -> int:
                         **{k: cmd[k] for k in ("settle_seconds",) if k in cmd}).resolved()
     validator = loaded["validator"]
 
-    def validate(feed, frame, vendor_id):
-        return validator.validate(feed=feed, frame=frame, vendor_id=vendor_id)
+    def validate(feed, staged, vendor_id):
+        return validator.validate_relation(staged.con, staged.name, feed, vendor_id)
 
     _say(f"{pid} phase ingest")
     results = ingest(settings, validate)

@@ -94,10 +94,10 @@ def test_a_value_the_warehouse_refuses_at_load_quarantines_that_file_only(settin
 
 
 def test_a_validator_crash_quarantines_that_file_only(settings, validate):
-    def crashing(feed, frame, vendor_id):
-        if "i31" in set(frame["interaction_id"]):
+    def crashing(feed, staged, vendor_id):
+        if staged.con.execute(f"select count(*) from {staged.name} where interaction_id = 'i31'").fetchone()[0]:
             raise OverflowError("date value out of range")
-        return validate(feed, frame, vendor_id)
+        return validate(feed, staged, vendor_id)
 
     land_between_two_good_files(settings, "odd.csv", interactions(3, start=30))
     results = ingest(settings, crashing)
