@@ -281,6 +281,8 @@ def _validate_and_load(con: duckdb.DuckDBPyConnection, landed: LandedFile, prepa
             raise FileRejected(_summary_of(report), [report.to_text()])
     except FileRejected as rejected:
         return _quarantine(con, landed, result, rejected, quarantine_dir, replay_hint)
+    finally:
+        prepared.close()  # validated: the staged copy goes before the load needs memory
 
     try:
         _load(con, landed, feed, prepared.rows, result)
