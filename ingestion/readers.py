@@ -24,6 +24,7 @@ import gzip
 import re
 import zlib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -327,8 +328,9 @@ def normalise_staged(con: duckdb.DuckDBPyConnection, feed: Feed, *, vendor_id: s
 # columns of the levels below its own (each level is `SELECT *, <its expressions> FROM (<the level below>)`),
 # so that what several expressions need is computed once: DuckDB evaluates a repeated subexpression (in
 # the branches of a CASE, say) once per occurrence.
-_RAW, _FAST, _CELL, _PARSE, _ZONE, _VALUE = range(6)
-_THREE_HOURS_US = 3 * 3600 * 1_000_000
+_RAW, _FAST, _CELL, _PARSE, _OFFSET, _ZONE, _VALUE = range(7)
+_HOUR_US = 3600 * 1_000_000
+_DAY_US = 24 * _HOUR_US
 
 
 class _Plan:
@@ -494,17 +496,68 @@ def _localize(plan: _Plan, name: str, naive: str, aware: str, tz: str) -> str:
     if tz == "UTC":
         return f"CASE WHEN {naive} IS NOT NULL THEN make_timestamptz(epoch_us({naive})) ELSE {aware} END"
     zone = sql_literal(tz)
-    # the offset in force 3 hours before (resp. after) the local time: right unless a transition lies in
-    # between, and then it round-trips only where the local time exists; "before" is the earlier instant.
-    # Both agree far from any transition (nearly every value): then no round trip (the slow direction).
-    # In microseconds (an instant plus an interval is a calendar computation in ICU; this is arithmetic).
-    before = plan.add(_ZONE, f"epoch_us(timezone({zone}, {naive} - INTERVAL 3 HOUR)) + {_THREE_HOURS_US}",
-                      f"__before_{name}")
-    after = plan.add(_ZONE, f"epoch_us(timezone({zone}, {naive} + INTERVAL 3 HOUR)) - {_THREE_HOURS_US}",
-                     f"__after_{name}")
+    # On a local day far from any change of the zone's offset (nearly every value), the offset of that
+    # day (_steady_offsets); elsewhere ICU's: the offset in force 3 hours before (resp. after) the local
+    # time, right unless a transition lies in between, and then it round-trips only where the local time
+    # exists ("before" is the earlier instant). Both agree far from any transition, and there they are
+    # the day's offset. In microseconds (an instant plus an interval is a calendar computation in ICU).
+    offset = plan.add(_OFFSET, _offset_of_day(f"(epoch_us({naive}) // {_DAY_US})", _steady_offsets(tz)),
+                      f"__offset_{name}")
+    before = plan.add(_ZONE, f"CASE WHEN {offset} IS NULL THEN epoch_us(timezone({zone}, {naive} - INTERVAL 3 HOUR)) "
+                             f"+ {3 * _HOUR_US} END", f"__before_{name}")
+    after = plan.add(_ZONE, f"CASE WHEN {offset} IS NULL THEN epoch_us(timezone({zone}, {naive} + INTERVAL 3 HOUR)) "
+                            f"- {3 * _HOUR_US} END", f"__after_{name}")
     b, a = f"make_timestamptz({before})", f"make_timestamptz({after})"
-    return (f"CASE WHEN {before} = {after} THEN {b} WHEN timezone({zone}, {b}) = {naive} THEN {b} "
+    return (f"CASE WHEN {offset} IS NOT NULL THEN make_timestamptz(epoch_us({naive}) - {offset}) "
+            f"WHEN {before} = {after} THEN {b} WHEN timezone({zone}, {b}) = {naive} THEN {b} "
             f"WHEN timezone({zone}, {a}) = {naive} THEN {a} ELSE {aware} END")
+
+
+# Local days (days since 1970-01-01 of the offset-less time) whose offset is looked up instead of asked of
+# ICU twice per value: from 2000 (validation refuses earlier timestamps) to a few years ahead.
+_STEADY_FROM = date(2000, 1, 1)
+_STEADY_YEARS_AHEAD = 3
+_steady: dict[str, list[tuple[int, int, int]]] = {}
+
+
+def _steady_offsets(tz: str) -> list[tuple[int, int, int]]:
+    """(first day, last day, offset in microseconds) of the local days on which ICU reads every local time
+    of `tz` at one offset: ICU's offset of the zone is the same at every half hour from 3 days before the
+    day to 4 days after it (a local time within 3 hours of the day is then one instant, at that offset,
+    for any offset up to 26 hours). Once per zone and process (about 0.1 s of ICU)."""
+    if tz not in _steady:
+        first = (_STEADY_FROM - date(1970, 1, 1)).days
+        last = (date(date.today().year + _STEADY_YEARS_AHEAD, 12, 31) - date(1970, 1, 1)).days
+        step = _HOUR_US // 2
+        rows = duckdb.connect().execute(
+            "WITH s AS (SELECT u // ? AS day, epoch_us(timezone(?, make_timestamptz(u))) - u AS off "
+            "FROM range(?, ?, ?) t(u)), "
+            "d AS (SELECT day, min(off) AS lo, max(off) AS hi FROM s GROUP BY day), "
+            "w AS (SELECT day, min(lo) OVER near AS lo, max(hi) OVER near AS hi FROM d "
+            "WINDOW near AS (ORDER BY day ROWS BETWEEN 3 PRECEDING AND 4 FOLLOWING)) "
+            "SELECT day, lo FROM w WHERE lo = hi AND day BETWEEN ? AND ? ORDER BY day",
+            [_DAY_US, tz, (first - 4) * _DAY_US, (last + 5) * _DAY_US, step, first, last]).fetchall()
+        ranges: list[tuple[int, int, int]] = []
+        for day, off in rows:
+            if ranges and ranges[-1][1] == day - 1 and ranges[-1][2] == off:
+                ranges[-1] = (ranges[-1][0], day, off)
+            else:
+                ranges.append((day, day, off))
+        _steady[tz] = ranges
+    return _steady[tz]
+
+
+def _offset_of_day(day: str, ranges: list[tuple[int, int, int]]) -> str:
+    """SQL: the offset of local `day` from `ranges` (sorted, disjoint), null outside them: a binary search
+    of CASEs (a list lookup per value costs 10 times more, measured)."""
+    if not ranges:
+        return "CAST(NULL AS BIGINT)"
+    if len(ranges) == 1:
+        first, last, off = ranges[0]
+        return f"CASE WHEN {day} BETWEEN {first} AND {last} THEN {off} END"
+    mid = len(ranges) // 2
+    return (f"CASE WHEN {day} < {ranges[mid][0]} THEN {_offset_of_day(day, ranges[:mid])} "
+            f"ELSE {_offset_of_day(day, ranges[mid:])} END")
 
 
 def _general_parts(text: str) -> tuple[str, str, str]:

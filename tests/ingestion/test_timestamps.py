@@ -89,3 +89,23 @@ def test_a_local_time_that_does_not_exist_is_a_type_error():
                   vendor_id="v", timezone="America/Chicago", salt="s")
     assert "arrived_at" in err.value.reason
     assert "row 2: '2026-03-08 02:30:00'" in err.value.details[0]
+
+
+def test_local_times_read_as_icu_reads_each_one_around_every_dst_change():
+    """The offsets looked up per local day (readers._steady_offsets) give what asking ICU for each value
+    gives: every 7 minutes (and 13 s) of three years, in zones with hour and half-hour DST changes, one
+    that left DST (America/Monterrey, 2022) and one without."""
+    con = readers.staging_connection()
+    con.execute("CREATE TABLE t AS SELECT strftime(TIMESTAMP '2021-01-01 00:00:13' + to_minutes(7 * i), "
+                "'%Y-%m-%d %H:%M:%S') AS a FROM range(3 * 365 * 24 * 60 // 7) r(i) ORDER BY i")
+    for tz in ("America/Chicago", "Australia/Lord_Howe", "America/Monterrey", "Asia/Kolkata"):
+        z = f"'{tz}'"
+        # ICU per value: the offset 3 hours before / after; where they differ, the one that round-trips
+        expected = con.execute(
+            f"SELECT CASE WHEN b = a THEN b WHEN timezone({z}, b) = n THEN b WHEN timezone({z}, a) = n THEN a END AS ts "
+            f"FROM (SELECT n, r, timezone({z}, n - INTERVAL 3 HOUR) + INTERVAL 3 HOUR AS b, "
+            f"timezone({z}, n + INTERVAL 3 HOUR) - INTERVAL 3 HOUR AS a "
+            f"FROM (SELECT CAST(a AS TIMESTAMP) AS n, rowid AS r FROM t)) ORDER BY r").to_arrow_table()["ts"]
+        got = con.execute(readers.timestamps_from_text_sql("t", "a", tz)).to_arrow_table()["ts"]
+        assert got.equals(expected), tz
+        assert (expected.null_count > 0) == (tz != "Asia/Kolkata"), tz  # skipped local times were read
