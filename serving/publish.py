@@ -174,7 +174,9 @@ def generate_docs(published: Path) -> Path:
     if build_manifest.exists():
         shutil.copyfile(build_manifest, target / "manifest.json")
         compile_args = ["--no-compile"]
-    args = project_args(["--quiet", "docs", "generate", "--static", *compile_args], target)
+    # a first publish starts from the parse an earlier one shared (compat.dbt_duckdb.run_dbt)
+    args = project_args(["--quiet", "docs", "generate", "--static", *compile_args,
+                         "--no-send-anonymous-usage-stats"], target)
     args[args.index("--profiles-dir") + 1] = str(target)
     result = run_dbt(args)
     if not result.success:
