@@ -94,6 +94,13 @@ listagg({{ expr }}, {{ separator }}) within group (order by {{ order_by }}){{ wh
 {% macro epoch_microseconds(ts) -%}{{ return(adapter.dispatch('epoch_microseconds', 'bpo_warehouse')(ts)) }}{%- endmacro %}
 {% macro default__epoch_microseconds(ts) -%}epoch_us({{ ts }}){%- endmacro %}
 {% macro spark__epoch_microseconds(ts) -%}unix_micros({{ ts }}){%- endmacro %}
+{#- The instant `us` microseconds after the epoch (TIMESTAMPTZ): arithmetic on instants without DuckDB's
+    ICU calendar (TIMESTAMPTZ - INTERVAL goes through it). -#}
+{% macro instant_from_epoch_microseconds(us) -%}
+{{ return(adapter.dispatch('instant_from_epoch_microseconds', 'bpo_warehouse')(us)) }}
+{%- endmacro %}
+{% macro default__instant_from_epoch_microseconds(us) -%}make_timestamptz({{ us }}){%- endmacro %}
+{% macro spark__instant_from_epoch_microseconds(us) -%}timestamp_micros({{ us }}){%- endmacro %}
 
 {#- Seconds from one instant to another, DOUBLE: the UTC difference in microseconds / 10^6, on both engines.
     DuckDB: not epoch(end - start), which subtracts two TIMESTAMPTZ in the session's calendar (ICU): 40x slower
