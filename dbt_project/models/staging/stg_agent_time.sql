@@ -1,9 +1,5 @@
 -- Agent state intervals; a repeated (vendor_id, record_id) is an update: the
 -- row of the latest processed file wins (then the later row), as in stg_surveys.
-with replaced as (
-    {{ replaced_versions('agent_time', 'record_id') }}
-)
-
 select
     a.vendor_id,
     a.record_id,
@@ -16,5 +12,6 @@ select
     m.file_name
 from {{ source('raw', 'agent_time') }} as a
 join {{ source('raw', 'load_manifest') }} as m on m.load_id = a._load_id
-left join replaced as x on x._load_id = a._load_id and x._row_number = a._row_number
-where x._load_id is null
+qualify row_number() over (
+    partition by a.vendor_id, a.record_id order by m.processed_at desc, a._row_number desc
+) = 1

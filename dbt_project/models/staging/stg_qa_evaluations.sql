@@ -1,10 +1,6 @@
 -- Latest load wins for a repeated evaluation_id (an update re-sent in a later
 -- file); the QA rules (month, value, calibration pairs) live in
 -- intermediate/quality.
-with replaced as (
-    {{ replaced_versions('qa_evaluations', 'evaluation_id') }}
-)
-
 select
     q.vendor_id,
     q.evaluation_id,
@@ -19,5 +15,6 @@ select
     q.calibration
 from {{ source('raw', 'qa_evaluations') }} as q
 join {{ source('raw', 'load_manifest') }} as m on m.load_id = q._load_id
-left join replaced as x on x._load_id = q._load_id and x._row_number = q._row_number
-where x._load_id is null
+qualify row_number() over (
+    partition by q.vendor_id, q.evaluation_id order by m.processed_at desc, q._row_number desc
+) = 1

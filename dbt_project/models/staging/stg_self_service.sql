@@ -1,9 +1,5 @@
 -- Self-service sessions; a repeated (vendor_id, session_id) is an update: the
 -- row of the latest processed file wins (then the later row), as in stg_surveys.
-with replaced as (
-    {{ replaced_versions('self_service', 'session_id') }}
-)
-
 select
     s.vendor_id,
     s.session_id,
@@ -18,5 +14,6 @@ select
     m.file_name
 from {{ source('raw', 'self_service') }} as s
 join {{ source('raw', 'load_manifest') }} as m on m.load_id = s._load_id
-left join replaced as x on x._load_id = s._load_id and x._row_number = s._row_number
-where x._load_id is null
+qualify row_number() over (
+    partition by s.vendor_id, s.session_id order by m.processed_at desc, s._row_number desc
+) = 1
