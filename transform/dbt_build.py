@@ -139,10 +139,14 @@ def reuse_shared_parse(args: Sequence[str]) -> bool:
     """Before an invocation: a target folder without a partial-parse state gets the shared one; True if it did."""
     seed = parse_seed(args)
     own = Path(_flag(args, "--target-path") or ".") / PARTIAL_PARSE
-    if seed is None or own.exists() or not seed.is_file():
+    if seed is None or own.exists():
+        return False
+    try:
+        state = seed.read_bytes()
+    except OSError:  # none yet, or pruned by another process just now
         return False
     own.parent.mkdir(parents=True, exist_ok=True)
-    _replace_file(own, seed.read_bytes())
+    _replace_file(own, state)
     return True
 
 
@@ -157,6 +161,19 @@ def share_parse(args: Sequence[str]) -> None:
         return
     PARSE_SEEDS.mkdir(parents=True, exist_ok=True)
     _replace_file(seed, own.read_bytes())
+    # vars naming temporary folders (Spark's) make a state per invocation: keep the latest few (~2 MB each)
+    for stale in sorted(PARSE_SEEDS.glob("*.msgpack"), key=_mtime, reverse=True)[KEEP_SEEDS:]:
+        stale.unlink(missing_ok=True)
+
+
+KEEP_SEEDS = 8
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _replace_file(path: Path, data: bytes) -> None:

@@ -89,3 +89,25 @@ def test_the_project_never_reads_the_profiles_path_while_parsing():
     readers = [str(p.relative_to(DBT_PROJECT_DIR)) for p in files if re.search(r"target\s*(\.\s*path|\[)",
                                                                                  p.read_text())]
     assert readers == []
+
+
+def test_the_shared_states_are_kept_to_the_latest_few(tmp_path, seeds):
+    """Vars that name temporary folders (the Spark build's) make one state per invocation: the oldest are removed."""
+    import os
+
+    own = tmp_path / "target" / dbt_build.PARTIAL_PARSE
+    own.parent.mkdir()
+    own.write_bytes(b"state")
+    profiles = ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(own.parent)]
+    for i in range(dbt_build.KEEP_SEEDS + 3):
+        args = ["build", "--vars", json.dumps({"folder": f"/tmp/{i}"}), *profiles]
+        dbt_build.share_parse(args)
+        os.utime(dbt_build.parse_seed(args), (i, i))  # written in this order
+    kept = sorted(seeds.glob("*.msgpack"))
+    assert len(kept) == dbt_build.KEEP_SEEDS
+    newest = ["build", "--vars", json.dumps({"folder": f"/tmp/{dbt_build.KEEP_SEEDS + 2}"}), *profiles]
+    oldest = ["build", "--vars", json.dumps({"folder": "/tmp/0"}), *profiles]
+    assert dbt_build.parse_seed(newest) in kept and dbt_build.parse_seed(oldest) not in kept
+    own.unlink()
+    assert not dbt_build.reuse_shared_parse(oldest) and dbt_build.reuse_shared_parse(newest)
+    assert own.read_bytes() == b"state"
