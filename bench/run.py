@@ -17,6 +17,9 @@
    each. When the run did not rebuild the marts (dbt step skipped), the
    bench runs `dbt build` + publish itself and counts that time too (the
    day is not in the marts before that), and says so.
+5. No-op: `bpo run` again with nothing new, against the process start-up
+   (`bpo --help` run the same way, best of 3): issue 16's target is start-up + 2 s.
+   Then a one-file replay.
 
 Writes bench/results.json and appends a row to bench/RESULTS.md.
 """
@@ -410,6 +413,29 @@ def noop_run(workdir: Path, contracts: Path, label: str) -> dict:
     return res
 
 
+NOOP_OVER_STARTUP_SECONDS = 2.0  # issue 16: a no-op run costs no more than the process start-up plus 2 s
+
+
+def startup_run(workdir: Path, label: str, repeats: int = 3) -> dict:
+    """The process start-up: `bpo --help` run as the no-op is (timed_bpo.py, same environment: the CLI and
+    the stopwatches' imports loaded, then exit), best of `repeats`."""
+    env = {k: v for k, v in pipeline_env(workdir).items() if k != "BENCH_TIMINGS_OUT"}
+    walls = []
+    for i in range(repeats):
+        m = Measured([PY, str(TIMED_BPO), "--help"], env, REPO, workdir / "logs" / f"{label}_{i}").run()
+        if m.returncode != 0:
+            raise SystemExit(f"bpo --help ({label}) failed with exit code {m.returncode}; logs in {workdir / 'logs'}")
+        walls.append(m.wall)
+    return {"seconds": min(walls), "runs": walls}
+
+
+def noop_verdict(noop_seconds: float, startup_seconds: float) -> dict:
+    """Whether a no-op run met its target: start-up + NOOP_OVER_STARTUP_SECONDS."""
+    over = noop_seconds - startup_seconds
+    return {"over_startup_seconds": over, "target_seconds": startup_seconds + NOOP_OVER_STARTUP_SECONDS,
+            "target_met": over <= NOOP_OVER_STARTUP_SECONDS}
+
+
 def one_file_run(workdir: Path, file: Path, contracts: Path, label: str) -> dict:
     """One small file landed (a correction of one vendor's day): `bpo run` until it is in the published marts."""
     (landed,) = land_day({"interactions": file}, workdir / "landing")
@@ -525,7 +551,7 @@ incremental ratio <= 1.5, validation share <= 0.25.
 | incr ratio | incr large s / incr small s |
 | no-op s | `bpo run` on the backfill warehouse again with nothing new landed: no dbt build, no publish |
 | 1-file s | one small correction file (`--one-file-rows` interactions of one vendor's day, updated by id) landed onto the backfill warehouse: `bpo run` until it is in the published marts |
-| note | `dbt skipped`: `bpo run` did not rebuild the marts for the day (its dbt step was skipped), so the bench ran `dbt build` + publish itself and the incremental figures include that time |
+| note | `dbt skipped`: `bpo run` did not rebuild the marts for the day (its dbt step was skipped), so the bench ran `dbt build` + publish itself and the incremental figures include that time; `no-op = start-up S s + X s (within + 2 s)`: the no-op against the process start-up (`bpo --help` run the same way, best of 3; issue 16's target: no more than start-up + 2 s) |
 """
 
 
@@ -646,9 +672,14 @@ def main(argv: list[str] | None = None) -> int:
     log("incremental (large): one day onto the backfill warehouse ...")
     inc_large = incremental(big, day_files, main_set / "contracts", "incremental_large")
     log(f"  {inc_large['seconds']:.1f}s (bpo run {inc_large['bpo_run_seconds']:.1f}s, dbt ran: {inc_large['dbt_ran']})")
+    log("start-up: bpo --help, best of 3 ...")
+    startup = startup_run(big, "startup")
+    log(f"  {startup['seconds']:.2f}s (runs: {', '.join(f'{t:.2f}' for t in startup['runs'])})")
     log("no-op: bpo run again on the backfill warehouse, nothing new landed ...")
     noop = noop_run(big, main_set / "contracts", "noop_large")
-    log(f"  {noop['wall']:.1f}s (dbt ran: {noop['dbt_ran']})")
+    verdict = noop_verdict(noop["wall"], startup["seconds"])
+    log(f"  {noop['wall']:.1f}s (dbt ran: {noop['dbt_ran']}); start-up + {verdict['over_startup_seconds']:.2f}s: "
+        f"target (start-up + {NOOP_OVER_STARTUP_SECONDS:g}s) {'met' if verdict['target_met'] else 'MISSED'}")
     one_file = make_one_file(day_files["interactions"], day_set / "one_file", args.one_file_rows)
     log(f"one-file replay: {one_file.name} ({args.one_file_rows:,} corrected interactions) onto the backfill warehouse ...")
     replay1 = one_file_run(big, one_file, main_set / "contracts", "replay_one_file")
@@ -725,7 +756,11 @@ def main(argv: list[str] | None = None) -> int:
             for name, r in (("small", inc_small), ("large", inc_large))
         },
         "noop_seconds": noop["wall"],
-        "noop": {k: noop[k] for k in ("wall", "dbt_ran", "said_nothing_new", "stages", "peak_rss_mb", "cpu_seconds")},
+        "startup_seconds": startup["seconds"],  # `bpo --help`, best of 3: the no-op's target is this + 2 s
+        "noop_target_met": verdict["target_met"],
+        "noop": {**{k: noop[k] for k in ("wall", "dbt_ran", "said_nothing_new", "stages", "peak_rss_mb",
+                                         "cpu_seconds")},
+                 "startup_runs": startup["runs"], **verdict},
         "replay_one_file_seconds": replay1["wall"],
         "replay_one_file": {"rows": args.one_file_rows, "file": one_file.name,
                             **{k: replay1[k] for k in ("stages", "dbt_split", "build_scope", "peak_rss_mb",
@@ -741,7 +776,9 @@ def main(argv: list[str] | None = None) -> int:
         "other_processes_cpu_seconds": other_cpu,  # CPU the machine spent outside the bench while it ran
         "notes": notes,
         "row_notes": ([f"machine busy ({busy:.0%} other CPU)"] if busy > 0.1 else [])
-        + (["small warehouse from cache"] if small_setup_s is None else []),
+        + (["small warehouse from cache"] if small_setup_s is None else [])
+        + [f"no-op = start-up {startup['seconds']:.1f} s + {verdict['over_startup_seconds']:.1f} s "
+           f"({'within' if verdict['target_met'] else 'over'} + {NOOP_OVER_STARTUP_SECONDS:g} s)"],
     }
     result["git_commit"] = result["git"]["commit"]
     result = _round(result)
@@ -751,7 +788,8 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({k: result[k] for k in ("rows", "floor_seconds", "backfill_seconds", "backfill_ratio",
                                               "stage_seconds", "validation_share", "peak_rss_mb",
                                               "incremental_small_seconds", "incremental_large_seconds",
-                                              "incremental_ratio", "noop_seconds", "replay_one_file_seconds",
+                                              "incremental_ratio", "noop_seconds", "startup_seconds", "noop_target_met",
+                                              "replay_one_file_seconds",
                                               "bench_seconds")}, indent=1))
     for n in notes:
         log(f"NOTE: {n}")

@@ -9,7 +9,8 @@ imported, so an upgrade fails at once, here, in one line, instead of somewhere d
   running in this process (the Dagster dbt step);
 - `compat.dbt_duckdb`: closing the DuckDB database dbt-duckdb keeps open for the process;
 - `compat.gx`: two Great Expectations speed patches applied when the validator is built;
-- `compat.gx_duckdb`: GX's SQL execution engine on DuckDB (the empty-result fix, the caller's connection).
+- `compat.gx_duckdb`: GX's SQL execution engine on DuckDB (the empty-result fix, the caller's connection);
+- `compat.dagster_sqlite`: Dagster's SQLite event log with pooled, open connections (`bpo run`).
 
 After an upgrade: read those modules against the new library, run tests/compat and the tests of
 the rooms that use them, then update `WRITTEN_FOR`.
@@ -22,6 +23,7 @@ from importlib import metadata
 
 # distribution -> the version the private uses were written and tested for ("1.11.*": any 1.11.x)
 WRITTEN_FOR: dict[str, str] = {
+    "dagster": "1.13.27",  # compat.dagster_sqlite
     "dagster-dbt": "0.29.27",
     "dbt-core": "1.11.*",
     "dbt-duckdb": "1.11.1",

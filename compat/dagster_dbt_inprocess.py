@@ -178,7 +178,9 @@ class WarehouseDbtResource(DbtCliResource):
                         *(["--target", self.target] if self.target else [])]
         dbt_args = [
             *self.global_config_flags, *cleaned_args, *profile_args, *selection_args,
-            "--project-dir", str(project_dir), "--profiles-dir", str(self.profiles_dir or project_dir),
+            "--project-dir", str(project_dir),
+            # the warehouse's own profile when the arguments name one (transform.dbt_build.dbt_build_args)
+            *([] if "--profiles-dir" in cleaned_args else ["--profiles-dir", str(self.profiles_dir or project_dir)]),
             "--target-path", str(target_path), "--log-path", str(target_path),
             # stdout: nothing from dbt itself (its info events are re-emitted as dagster-dbt does);
             # the debug log still goes to <target>/dbt.log

@@ -76,21 +76,20 @@ def channel_kpis(rows: MonthRows, channel: str, sl: dict[str, Any]) -> dict[str,
     return k
 
 
-def first_contact_resolution(months: list[MonthRows], window_days: int) -> tuple[list[np.ndarray], int]:
+def first_contact_resolution(months: list[MonthRows], window_days: int) -> list[np.ndarray]:
     """Per month, a bool per row: resolved on first contact (docs/domain.md § KPIs, FCR).
 
     A contact with a customer_ref is resolved unless the same customer_ref makes a further contact
     (any channel, answered or not, strictly later arrived_at, this month or a later one) in the same
     queue within `window_days` x 86,400 s after its arrived_at; contacts without a customer_ref fall
-    back to the `resolved` disposition. Only meaningful for answered rows. Also returns how many
-    ref'd contacts have their next contact exactly at the window's edge (an ambiguous boundary).
+    back to the `resolved` disposition. Only meaningful for answered rows. A next contact exactly
+    `window_days` x 86,400 s later is within the window (not resolved).
     """
     sizes = [m.n for m in months]
     cat = {k: np.concatenate([m.arrays[k] for m in months]) for k in ("arrived", "cust", "queue", "has_ref", "resolved")}
     n = int(sum(sizes))
     first = cat["resolved"].astype(bool).copy()
     idx = np.flatnonzero(cat["has_ref"])
-    edge = 0
     if idx.size:
         group = cat["cust"][idx].astype(np.int64) * len(QUEUES) + cat["queue"][idx].astype(np.int64)
         t = cat["arrived"][idx].astype(np.int64)
@@ -107,13 +106,12 @@ def first_contact_resolution(months: list[MonthRows], window_days: int) -> tuple
         res = np.empty(idx.size, dtype=bool)
         res[order] = gap > window
         first[idx] = res
-        edge = int((gap == window).sum())
     out, lo = [], 0
     for k in sizes:
         out.append(first[lo:lo + k])
         lo += k
     assert lo == n
-    return out, edge
+    return out
 
 
 def sla_results(rows: MonthRows, version: dict[str, Any], survey_stats, fcr: dict[int, np.ndarray] | None = None

@@ -7,13 +7,16 @@ import ctypes.util
 import os
 import shlex
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
+from ingestion.checksum_cache import ChecksumCache
 from ingestion.landing import Landed, LandedFile, checksum_or_none, remote_landed_file, scan, scan_landing
-from ingestion.loader import (SETTLED, IngestResult, PreparedFile, Validate, already_processed, ingest_file,
-                              one_line, prepare_file, sync_contracts)
+from ingestion.loader import (IngestResult, PreparedFile, Validate, already_processed, ingest_file, one_line,
+                              prepare_file, sync_contracts)
+from ingestion.manifest import SETTLED
 from ingestion.settings import Settings
 from ingestion.storage import is_remote
 from ingestion.warehouse import connect
@@ -22,8 +25,20 @@ from ingestion.warehouse import connect
 def pending_files(settings: Settings) -> list[Landed]:
     """Landed files whose bytes the manifest has not seen, in arrival order."""
     files = scan_landing(settings.landing, settings.settle_seconds)
-    with connect(settings.warehouse) as con:
+    with connect(settings.warehouse) as con, _checksums(settings.warehouse, files):
         return [f for f in files if checksum_or_none(f) is None or already_processed(con, f.sha256) is None]
+
+
+@contextmanager
+def _checksums(warehouse: Path, files: list[Landed]) -> Iterator[None]:
+    """The files' checksums recalled from the warehouse's checksum cache where they are unchanged, and the
+    ones computed meanwhile remembered there (ingestion/checksum_cache.py)."""
+    cache = ChecksumCache.beside(warehouse)
+    cache.recall(files)
+    try:
+        yield
+    finally:
+        cache.remember(files)
 
 
 def landed_file(settings: Settings, path: str | Path) -> Landed:
@@ -89,7 +104,7 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
     results: list[IngestResult] = [
         IngestResult(file=w.landed.source, vendor_id=w.landed.vendor_id, feed=w.landed.feed, sha256="",
                      status="pending", reason=w.reason) for w in (landing_scan.waiting if landing_scan else [])]
-    with connect(settings.warehouse) as con:
+    with connect(settings.warehouse) as con, _checksums(settings.warehouse, files):
         contracts = sync_contracts(con, settings.contracts)
         ahead = _Prefetch(files, _known_shas(con, replay),
                           lambda f: prepare_file(f, contracts, mappings_dir=settings.mappings_dir,
@@ -241,7 +256,9 @@ def file_statuses(warehouse: Path, landing: Path | str | None = None) -> list[di
     known_paths = {(e["file"], e["sha256"]) for es in history.values() for e in es}
     landing_scan = scan(landing)
     waiting = {w.landed.source: w.reason for w in landing_scan.waiting}
-    for f in [*landing_scan.complete, *(w.landed for w in landing_scan.waiting)]:
+    landed = [*landing_scan.complete, *(w.landed for w in landing_scan.waiting)]
+    ChecksumCache.beside(warehouse).recall(landed)  # recalled, not remembered: `bpo status` writes nothing
+    for f in landed:
         sha = checksum_or_none(f)
         entry = {"file": f.source, "name": f.name, "sha256": sha or "", "vendor_id": f.vendor_id,
                  "feed": f.feed, "rows": None, "warnings": None, "processed_at": None}

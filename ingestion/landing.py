@@ -84,6 +84,17 @@ class _Landed:
     def release(self) -> None:
         """Drop what was kept to read the file (a remote file's local copy); its checksum stays known."""
 
+    def recall_checksum(self, fingerprint: str, sha256: str) -> bool:
+        """Take `sha256` as the file's checksum when the file's fingerprint now is `fingerprint` (the file
+        hashed then is unchanged): True, and the file is not read to be hashed. Else False, nothing taken.
+        Only local files (ingestion/checksum_cache.py); an object's checksum is taken as it is copied."""
+        return False
+
+    def checksum_to_remember(self) -> tuple[str, str] | None:
+        """(fingerprint, sha256) when this object hashed the file by reading it and the result can be
+        remembered under that fingerprint (ingestion/checksum_cache.py), else None."""
+        return None
+
     def layout_problem(self) -> str | None:
         """Why this path is not <vendor_id>/<feed>/<file>, or None when it is."""
         if self.escaping_link is not None:
@@ -135,9 +146,15 @@ class LandedFile(_Landed):
 
     @property
     def fingerprint(self) -> str:
-        """Changes whenever the file may have changed (the sensor hashes a file once per fingerprint)."""
-        st = self.path.lstat()  # a link out of the landing zone is never followed
-        return f"{self.relative}|{st.st_size}|{st.st_mtime_ns}"
+        """Changes whenever the file may have changed: its place, size, mtime, ctime, device and inode, the
+        signs git's index trusts. The sensor's cursor and the checksum cache (ingestion/checksum_cache.py)
+        keep a file's sha256 under it: the file is hashed again only when its fingerprint changes."""
+        return _fingerprint(self.relative, self._stat())
+
+    def _stat(self) -> os.stat_result:
+        """The file that is read: a link inside the landing zone is followed (its target's changes are
+        the file's); a link out of it is never followed."""
+        return os.lstat(self.path) if self.escaping_link is not None else os.stat(self.path)
 
     @cached_property
     def escaping_link(self) -> str | None:
@@ -149,18 +166,43 @@ class LandedFile(_Landed):
         return os.readlink(self.path) if self.path.is_symlink() else str(target)
 
     @cached_property
-    def _hashed(self) -> tuple[str, tuple[int, ...] | None]:
-        """(sha256, the file's identity while it was hashed; None when it changed during the hashing)."""
+    def _hashed(self) -> tuple[str, os.stat_result | None, int | None]:
+        """(sha256, the file's stat while it was hashed: None when it changed during the hashing,
+        when the reading started (time.time_ns()): None when the checksum was recalled, not read)."""
         digest = hashlib.sha256()
         if self.escaping_link is not None:  # identify the link itself; never read what it points to
             digest.update(b"symlink\0" + os.fsencode(self.escaping_link))
-            return digest.hexdigest(), None
+            return digest.hexdigest(), None, None
+        started = time.time_ns()
         with self.path.open("rb") as fh:
-            before = _identity(os.fstat(fh.fileno()))
+            before = os.fstat(fh.fileno())
             while chunk := fh.read(_CHUNK):
                 digest.update(chunk)
-            after = _identity(os.fstat(fh.fileno()))
-        return digest.hexdigest(), before if before == after else None
+            after = os.fstat(fh.fileno())
+        return digest.hexdigest(), before if _identity(before) == _identity(after) else None, started
+
+    def recall_checksum(self, fingerprint: str, sha256: str) -> bool:
+        if "_hashed" in self.__dict__ or self.escaping_link is not None:
+            return False  # hashed already (that stands), or a link that is never read
+        try:
+            st = self._stat()
+        except OSError:
+            return False  # gone or unreadable: hashing it reports that
+        if _fingerprint(self.relative, st) != fingerprint:
+            return False
+        # as if hashed now: the bytes read later must still be these (changed_since_hashed)
+        self.__dict__["_hashed"] = (sha256, st, None)
+        return True
+
+    def checksum_to_remember(self) -> tuple[str, str] | None:
+        sha, st, started = self.__dict__.get("_hashed", (None, None, None))
+        if st is None or started is None:
+            return None  # not hashed, a link never read, changed while hashed, or recalled (already known)
+        if started - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS:
+            # changed shortly before it was read: a write in the same timestamp tick after the reading would
+            # leave the fingerprint as it is (git's "racy clean" entries); remembered by a later run instead
+            return None
+        return _fingerprint(self.relative, st), sha
 
     @property
     def sha256(self) -> str:
@@ -182,7 +224,7 @@ class LandedFile(_Landed):
             current = _identity(os.stat(self.path))
         except OSError:
             return "it was removed or renamed while it was read"
-        if current != hashed:
+        if current != _identity(hashed):
             return "it was written to while it was read (still being written?)"
         return None
 
@@ -253,6 +295,15 @@ class RemoteLandedFile(_Landed):
 
 def _identity(st: os.stat_result) -> tuple[int, ...]:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _fingerprint(relative: PurePath, st: os.stat_result) -> str:
+    return f"{relative}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_dev}|{st.st_ino}"
+
+
+# A checksum is remembered only for a file whose mtime and ctime were at least this long before it was read:
+# more than the timestamp granularity of the file systems a landing zone sits on (1-2 s on some).
+RACY_NS = 2_000_000_000
 
 
 Landed = LandedFile | RemoteLandedFile

@@ -36,6 +36,7 @@ from ingestion.contracts import Contract, contract_rows
 from ingestion.disputes import load_register, register_rows
 from ingestion.feeds import FEEDS, Feed, stored_columns
 from ingestion.landing import LandedFile
+from ingestion.manifest import SETTLED
 from ingestion.mappings import mapping_connection, read_landed
 from ingestion.pii import pii_salt
 from ingestion.preflight import load_run_contracts, require_contracts_for_loaded_vendors
@@ -105,10 +106,6 @@ def sync_contracts(con: duckdb.DuckDBPyConnection, contracts_dir: Path) -> dict[
         con.rollback()
         raise
     return contracts
-
-
-# Manifest statuses that settle a file for good (a `failed` file is never recorded; see the module doc).
-SETTLED = ("loaded", "quarantined")
 
 
 def already_processed(con: duckdb.DuckDBPyConnection, sha256: str) -> dict[str, Any] | None:

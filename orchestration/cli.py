@@ -148,9 +148,9 @@ def friendly_errors(command):
 
 
 def _warn_demo_salt() -> None:
-    from ingestion.pii import using_demo_salt
+    from ingestion.settings import Settings  # not ingestion.pii, which loads polars (0.45 s) for nothing here
 
-    if using_demo_salt():  # Settings.pii_salt (BPO_PII_SALT) is the public demo salt
+    if Settings.from_env().using_demo_salt:  # Settings.pii_salt (BPO_PII_SALT) is the public demo salt
         err.print("[yellow]warning:[/] BPO_PII_SALT is not set: customer identifiers are hashed with the "
                   "built-in demo salt, which is public; set BPO_PII_SALT (a secret) before loading real data",
                   highlight=False, soft_wrap=True)

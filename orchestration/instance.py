@@ -41,10 +41,16 @@ def prepare_dagster_home(warehouse: Path) -> Path:
 
 
 def open_instance(warehouse: Path):
-    """The persistent Dagster instance of this warehouse (a context manager, like DagsterInstance.get())."""
+    """The persistent Dagster instance of this warehouse (a context manager, like DagsterInstance.get()).
+
+    Its SQLite event log keeps its connections open (compat/dagster_sqlite.py): storing each of a run's
+    ~1,000 events no longer opens, fsyncs and checkpoints the database anew.
+    """
     import fcntl
 
     import dagster as dg
+
+    from compat.dagster_sqlite import keep_event_log_open
 
     home = dagster_home(warehouse)
     home.mkdir(parents=True, exist_ok=True)
@@ -53,7 +59,9 @@ def open_instance(warehouse: Path):
         # (`make dagster` and a `bpo run`) can fail ("alembic_version has more than one head")
         fcntl.flock(lock, fcntl.LOCK_EX)
         prepare_dagster_home(warehouse)
-        return dg.DagsterInstance.from_config(str(home))
+        instance = dg.DagsterInstance.from_config(str(home))
+    keep_event_log_open(instance)
+    return instance
 
 
 BPO_RUN_TAGS = {"bpo/source": "bpo run"}

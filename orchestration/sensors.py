@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from ingestion.checksum_cache import ChecksumCache
 from ingestion.landing import scan_landing
 from ingestion.preflight import ConfigurationError
 from ingestion.storage import S3Landing, is_remote
@@ -26,8 +27,9 @@ from orchestration.resources import WarehouseResource
 from serving.alerts import COMMAND_ENV, WEBHOOK_ENV, AlertTargets, send_alerts
 
 # scan_landing lists only complete files (a local folder or s3://bucket/prefix); the cursor remembers
-# files by path, size and mtime (an object's ETag), so a file is hashed once, and one changed after it
-# was seen is looked at again.
+# files by their fingerprint (path, size, mtime, ctime, inode; an object's ETag), so a file is looked at
+# once, and one changed after it was seen is looked at again. Its checksum comes from the warehouse's
+# checksum cache (ingestion/checksum_cache.py, shared with `bpo run`) while the file is unchanged.
 
 
 def processed_shas(warehouse: Path) -> set[str]:
@@ -67,7 +69,7 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
         except ConfigurationError as exc:  # e.g. an s3:// landing zone refusing access: nothing is recorded
             return dg.SkipReason(str(exc))
         for landed in landed_now:
-            fingerprint_key = landed.fingerprint  # path, size and mtime (an object's ETag)
+            fingerprint_key = landed.fingerprint  # path, size, mtime, ctime, inode (an object's ETag)
             if fingerprint_key not in seen:
                 new.append((fingerprint_key, landed))
         if not new and not unconfirmed:
@@ -98,6 +100,8 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
                 unconfirmed[sha] = [path, attempts + 1]
                 requests.append(_request(warehouse, path, sha, attempts + 1))
         requested = set(seen.values())
+        checksums = ChecksumCache.beside(warehouse.warehouse)
+        checksums.recall(landed for _, landed in new)
         for fingerprint_key, landed in new:
             sha = landed.sha256
             landed.release()  # the run reads the file itself (an s3:// object's local copy goes)
@@ -107,6 +111,7 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
             requested.add(sha)
             unconfirmed[sha] = [landed.source, 1]
             requests.append(_request(warehouse, landed.source, sha, 1))
+        checksums.remember(landed for _, landed in new)
         context.update_cursor(json.dumps({"seen": seen, "unconfirmed": unconfirmed}))
         if not requests:
             return dg.SkipReason(f"{len(new)} new file(s), all already processed")

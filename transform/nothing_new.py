@@ -4,11 +4,13 @@ A run with no new landed file and the same build inputs as the last publication
 (transform/run_inputs.py) loads nothing, builds nothing and publishes nothing.
 Finding that out inside the Dagster job costs its start-up and a run record of a
 few hundred events; this check answers first, read-only, and the run stops
-there (issue 16: a run with nothing new costs the process start-up plus the
-checksums of the landed files). Whenever the answer is not a clear "nothing",
-the whole run goes ahead and decides as before: a file still being written, an
-unreadable file, a warehouse held by another writer, an object-store landing
-zone, a warehouse or published copy that does not exist yet.
+there (issue 16: a run with nothing new costs the process start-up plus a stat
+of each landed file: a file's checksum comes from ingestion/checksum_cache.py
+while the file is unchanged, and is computed only for the others). Whenever the
+answer is not a clear "nothing", the whole run goes ahead and decides as
+before: a file still being written, an unreadable file, a warehouse held by
+another writer, an object-store landing zone, a warehouse or published copy
+that does not exist yet.
 """
 
 from __future__ import annotations
@@ -20,13 +22,11 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.checksum_cache import ChecksumCache
 from ingestion.landing import Landed, checksum_or_none, scan
+from ingestion.manifest import SETTLED
 from ingestion.storage import is_remote
 from transform.run_inputs import build_reason, build_vars, inputs_fingerprint
-
-# manifest statuses a run skips the same bytes for: ingestion.loader.SETTLED (a test keeps them equal), not
-# imported, because importing the loader (polars, pyarrow) would cost this check more than it does
-_SETTLED = ("loaded", "quarantined")
 
 
 def nothing_new(settings) -> list[dict] | None:
@@ -50,8 +50,13 @@ def nothing_new(settings) -> list[dict] | None:
         known = {sha: (status, path) for sha, status, path in con.execute(
             # the latest processing of the same bytes, as ingestion.loader.already_processed reports it
             "select sha256, arg_max(status, processed_at), arg_max(file_path, processed_at) "
-            "from raw.load_manifest where status in ? group by sha256", [list(_SETTLED)]).fetchall()}
-        shas = _known_checksums(landed.complete, known)
+            "from raw.load_manifest where status in ? group by sha256", [list(SETTLED)]).fetchall()}
+        cache = ChecksumCache.beside(s.warehouse)
+        cache.recall(landed.complete)
+        try:
+            shas = _known_checksums(landed.complete, known)
+        finally:
+            cache.remember(landed.complete)  # what was hashed here is not hashed again by the run
         if shas is None:
             return None
         fingerprint = inputs_fingerprint(con, s.contracts, build_vars(s.reporting_currency, s.warehouse))
@@ -72,7 +77,8 @@ def _manifest_exists(con: duckdb.DuckDBPyConnection) -> bool:
 
 def _known_checksums(files: list[Landed], known: Container[str]) -> list[str] | None:
     """The files' checksums, in their order, when every one is in `known`, else None. The newest files
-    (likeliest new) are hashed first, on every core (hashlib releases the GIL); the first unknown one ends it."""
+    (likeliest new) are hashed first, on every core (hashlib releases the GIL); the first unknown one ends it.
+    A file whose checksum was recalled (ChecksumCache) is not read."""
     order = sorted(range(len(files)), key=lambda i: files[i].arrival, reverse=True)
     shas: list[str] = [""] * len(files)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:

@@ -94,12 +94,24 @@ listagg({{ expr }}, {{ separator }}) within group (order by {{ order_by }}){{ wh
 {% macro epoch_microseconds(ts) -%}{{ return(adapter.dispatch('epoch_microseconds', 'bpo_warehouse')(ts)) }}{%- endmacro %}
 {% macro default__epoch_microseconds(ts) -%}epoch_us({{ ts }}){%- endmacro %}
 {% macro spark__epoch_microseconds(ts) -%}unix_micros({{ ts }}){%- endmacro %}
+{#- The instant `us` microseconds after the epoch (TIMESTAMPTZ): arithmetic on instants without DuckDB's
+    ICU calendar (TIMESTAMPTZ - INTERVAL goes through it). -#}
+{% macro instant_from_epoch_microseconds(us) -%}
+{{ return(adapter.dispatch('instant_from_epoch_microseconds', 'bpo_warehouse')(us)) }}
+{%- endmacro %}
+{% macro default__instant_from_epoch_microseconds(us) -%}make_timestamptz({{ us }}){%- endmacro %}
+{% macro spark__instant_from_epoch_microseconds(us) -%}timestamp_micros({{ us }}){%- endmacro %}
 
-{#- Seconds from one instant to another, DOUBLE (DuckDB: epoch of the interval). -#}
+{#- Seconds from one instant to another, DOUBLE: the UTC difference in microseconds / 10^6, on both engines.
+    DuckDB: not epoch(end - start), which subtracts two TIMESTAMPTZ in the session's calendar (ICU): 40x slower
+    (1M rows: 2.8 s against 0.07 s), and off by the DST hour when the session's TimeZone is not UTC. In a UTC
+    session both give the same DOUBLE (checked on 2.4M interactions and agent intervals). -#}
 {% macro seconds_between(start, end) -%}
 {{ return(adapter.dispatch('seconds_between', 'bpo_warehouse')(start, end)) }}
 {%- endmacro %}
-{% macro default__seconds_between(start, end) -%}epoch({{ end }} - {{ start }}){%- endmacro %}
+{% macro default__seconds_between(start, end) -%}
+((epoch_us({{ end }}) - epoch_us({{ start }})) / 1000000)
+{%- endmacro %}
 {% macro spark__seconds_between(start, end) -%}
 ((unix_micros({{ end }}) - unix_micros({{ start }})) / 1000000.0d)
 {%- endmacro %}

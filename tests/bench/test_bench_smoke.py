@@ -72,3 +72,14 @@ def test_results_table_gains_the_noop_and_one_file_columns(tmp_path: Path) -> No
     assert len(new) == len(header)
     assert new[header.index("no-op s")] == "6.4"
     assert new[header.index("1-file s")] == "19.5"
+
+
+@pytest.mark.parametrize("noop, startup, over, met", [(3.8, 1.9, 1.9, True), (3.5, 1.5, 2.0, True),
+                                                      (4.0, 1.5, 2.5, False)])
+def test_the_noop_is_judged_against_the_startup_plus_two_seconds(noop, startup, over, met) -> None:
+    from run import noop_verdict
+
+    verdict = noop_verdict(noop, startup)
+    assert verdict["over_startup_seconds"] == pytest.approx(over)
+    assert verdict["target_seconds"] == pytest.approx(startup + 2.0)
+    assert verdict["target_met"] is met

@@ -62,13 +62,25 @@ def test_a_bad_value_is_one_line_naming_the_variable(clean_env):
         Settings.from_env()
 
 
-def test_the_warehouse_and_memory_reach_dbt_as_vars_of_the_invocation(clean_env, tmp_path):
+def test_the_warehouse_and_memory_reach_dbt_in_the_warehouses_own_profile(clean_env, tmp_path):
+    """The path and memory limit are in the warehouse's profile (transform.dbt_build.warehouse_profile), the vars
+    hold only what the parse depends on (the currency), so another warehouse reuses a parse."""
+    import yaml
+
     clean_env.setenv("BPO_DUCKDB_MEMORY_LIMIT", "700MB")
-    args = dbt_build_args(tmp_path / "wh" / "warehouse.duckdb", "EUR")
+    warehouse = tmp_path / "wh" / "warehouse.duckdb"
+    args = dbt_build_args(warehouse, "EUR")
     assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == {"reporting_currency": "EUR", "bpo_duckdb_memory_limit": "700MB",
-                                   "bpo_warehouse": str((tmp_path / "wh" / "warehouse.duckdb").resolve())}
-    assert json.loads(dbt_build_args(tmp_path / "w.duckdb", memory_limit="1GB")[2])["bpo_duckdb_memory_limit"] == "1GB"
+    assert json.loads(args[2]) == {"reporting_currency": "EUR"}
+    assert args[3:] == ["--profiles-dir", str(tmp_path / "wh" / "dbt_target")]
+    output = yaml.safe_load((tmp_path / "wh" / "dbt_target" / "profiles.yml").read_text())["bpo_warehouse"]
+    output = output["outputs"][output["target"]]
+    assert output["type"] == "duckdb" and output["path"] == str(warehouse.resolve())
+    assert output["settings"]["memory_limit"] == "700MB"
+    args = dbt_build_args(tmp_path / "w.duckdb", memory_limit="1GB")
+    assert json.loads(args[2]) == {"reporting_currency": "USD"}
+    output = yaml.safe_load((tmp_path / "dbt_target" / "profiles.yml").read_text())["bpo_warehouse"]["outputs"]
+    assert output["default"]["settings"]["memory_limit"] == "1GB"
 
 
 def test_the_allocator_setting_is_added_but_never_overrides():

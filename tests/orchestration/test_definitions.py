@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import dagster as dg
 
+import ingestion.landing as landing
 from ingestion.batch import ingest
 from ingestion.warehouse import connect
 from orchestration.assets import RAW_FEED_TABLES, landed_files, raw_key
@@ -163,6 +166,22 @@ def test_a_restarted_sensor_requests_nothing_for_files_already_processed(setting
     ticks = SensorTicks(settings)  # a new instance, no cursor: as after a restart
     assert _requested_paths(ticks.tick()) == [[str(new)]]
     assert isinstance(ticks.tick(), dg.SkipReason)
+
+
+def test_the_sensor_takes_checksums_from_the_cache_bpo_run_keeps(settings, validate, monkeypatch):
+    """The sensor and the batch share one checksum cache (ingestion/checksum_cache.py): after a restart the
+    sensor reads only the file landed since; the run it requests does not read that file to hash it again."""
+    monkeypatch.setattr(landing, "RACY_NS", 0)  # written just now, remembered all the same
+    land(settings, "acme_mx", "interactions", "good.csv", interactions(3))
+    assert [r.status for r in ingest(settings, validate)] == ["loaded"]
+    new = land(settings, "acme_mx", "surveys", "new.csv", SURVEYS)
+    hashed = []
+    monkeypatch.setattr(landing, "hashlib", SimpleNamespace(sha256=lambda: hashed.append(1) or hashlib.sha256()))
+    ticks = SensorTicks(settings)  # no cursor: every landed file is new to it
+    assert _requested_paths(ticks.tick()) == [[str(new)]]
+    assert hashed == [1]  # good.csv's checksum came from the cache
+    assert [r.status for r in ingest(settings, validate, [new])] == ["loaded"]
+    assert hashed == [1]  # and new.csv's from the sensor's hashing
 
 
 def test_the_sensor_never_waits_for_a_warehouse_being_written(settings, monkeypatch):

@@ -90,3 +90,38 @@ def test_two_processes_record_runs_in_one_home_at_the_same_time(settings):
     with open_instance(settings.warehouse) as instance:
         runs = instance.get_runs()
     assert len(runs) == 16 and {r.status for r in runs} == {dg.DagsterRunStatus.SUCCESS}
+
+
+def test_the_event_log_of_a_run_keeps_one_open_connection_per_database(settings):
+    """compat.dagster_sqlite: each of a run's events used to open (and checkpoint) the SQLite database anew.
+    Two runs of a job with two assets and a check store dozens of events through one engine per database
+    (the index and each run's own), whose connections skip the fsync per commit; an instance Dagster opens
+    itself (as `dg dev` does) reads all of them."""
+    from compat.dagster_sqlite import _ENGINES
+
+    @dg.asset
+    def first():
+        return 1
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec("positive", asset="second")])
+    def second(first):
+        yield dg.Output(first + 1)
+        yield dg.AssetCheckResult(passed=True)
+
+    defs = dg.Definitions(assets=[first, second])
+    job = dg.define_asset_job("two", [first, second]).resolve(asset_graph=defs.resolve_asset_graph())
+    with open_instance(settings.warehouse) as instance:
+        runs = [job.execute_in_process(instance=instance).run_id for _ in range(2)]
+        storage = instance.event_log_storage
+        engines = getattr(storage, _ENGINES)
+        assert sorted(engines) == sorted(["index", *runs])
+        with engines["index"].connect() as conn:
+            assert conn.exec_driver_sql("pragma synchronous").scalar() == 1  # NORMAL (FULL is 2)
+        stored = sum(len(instance.all_logs(run_id)) for run_id in runs)
+    assert stored > 30 and not engines  # closed with the instance
+    with dg.DagsterInstance.from_config(str(dagster_home(settings.warehouse))) as instance:
+        assert {r.run_id: r.status for r in instance.get_runs()} == {r: dg.DagsterRunStatus.SUCCESS for r in runs}
+        latest = instance.get_latest_materialization_event(dg.AssetKey("second"))
+        assert latest is not None and latest.run_id == runs[-1]
+        checks = instance.all_logs(runs[0], of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        assert [e.dagster_event.asset_check_evaluation_data.passed for e in checks] == [True]

@@ -31,7 +31,11 @@ with facts as (
 keyed as (
     select
         f.*,
-        f.arrived_at - (f.arrived_at_local - f.interval_start_local) as interval_start,
+        -- arrived_at - (arrived_at_local - interval_start_local), in microseconds
+        {{ instant_from_epoch_microseconds(
+            epoch_microseconds('f.arrived_at') ~ ' - (' ~ epoch_microseconds('f.arrived_at_local')
+            ~ ' - ' ~ epoch_microseconds('f.interval_start_local') ~ ')'
+        ) }} as interval_start,
         p.version_id,
         p.sla_line,
         p.threshold_seconds,

@@ -8,7 +8,8 @@
 -- Contact volumes per vendor × contract month × channel × queue, from the
 -- latest version of every interaction: the small table that cost-to-serve,
 -- observed invoice quantities, the contract-month spine and the interval
--- parameters read instead of scanning every interaction again. Incremental by
+-- parameters read instead of scanning every interaction again (and the SLA contact
+-- counts, to join the contacts to their lines on equal keys). Incremental by
 -- vendor × contract month like int_interaction_facts (tag `scoped`).
 select
     vendor_id,

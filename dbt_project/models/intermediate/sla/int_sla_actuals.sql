@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table: its two data tests and int_service_credits read it (as a view each of them computed it
+-- again from the survey responses and the counts).
 -- One row per vendor × contract month × SLA line of the version in force,
 -- with the counts behind the metric, the actual and its sample size
 -- (domain.md § KPIs). Every parameter comes from the SLA line (threshold,

@@ -22,6 +22,20 @@ with lines as (
     {% if is_incremental() %}
         and {{ in_build_scope(fcr_lookback=true) }}
     {% endif %}
+),
+
+-- each line with the channels and queues of its month it covers (int_interaction_activity: every
+-- vendor × contract month × channel × queue with contacts), so that the contacts are joined on
+-- equal keys, each to exactly the lines that count it: joined on the month alone, every contact met
+-- every line of its month before the channel and queue filter (1M contacts: 6M rows, then 3.3M)
+line_combos as (
+    select l.*, a.channel as contact_channel, a.queue as contact_queue
+    from lines as l
+    join {{ ref('int_interaction_activity') }} as a
+        on a.vendor_id = l.vendor_id
+        and a.period_month = l.period_month
+        and (l.channel is null or a.channel = l.channel)
+        and (l.queue is null or a.queue = l.queue)
 )
 
 select
@@ -47,10 +61,10 @@ select
     count(*) filter (
         where f.is_answered and not f.has_customer_ref and coalesce(f.resolved, false)
     ) as fcr_disposition_basis_resolved
-from lines as l
+from line_combos as l
 join {{ ref('int_interaction_facts') }} as f
     on f.vendor_id = l.vendor_id
     and f.period_month = l.period_month
-    and (l.channel is null or f.channel = l.channel)
-    and (l.queue is null or f.queue = l.queue)
+    and f.channel = l.contact_channel
+    and f.queue = l.contact_queue
 group by l.vendor_id, l.period_month, l.sla_line

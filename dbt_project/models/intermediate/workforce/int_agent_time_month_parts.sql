@@ -35,13 +35,16 @@ with intervals as (
 ),
 
 segments as (
+    -- with the local months of the interval's start and end (int_agent_time_intervals)
     select vendor_id, record_id, agent_id, site, state, file_name,
-        'counted' as part, counted_from as seg_start, ended_at as seg_end
+        'counted' as part, counted_from as seg_start, ended_at as seg_end,
+        period_month as interval_month, end_month as interval_end_month
     from intervals
     where ended_at > counted_from
     union all
     select vendor_id, record_id, agent_id, site, state, file_name,
-        'overlap' as part, started_at as seg_start, counted_from as seg_end
+        'overlap' as part, started_at as seg_start, counted_from as seg_end,
+        period_month as interval_month, end_month as interval_end_month
     from intervals
     where counted_from > started_at
 ),
@@ -80,12 +83,23 @@ vendor_months as (
 ),
 
 segments_monthed as (
-    -- the local month of each end (the end is exclusive: an interval ending at midnight stays in its month)
+    -- the local month of each end (the end is exclusive: an interval ending at midnight stays in its month).
+    -- A segment lies between its interval's start and end, so in an interval within one month (nearly
+    -- all) both ends are in that month: only the few intervals across a month start are converted
+    -- (two time zone conversions per interval cost most of this model)
+    select
+        *,
+        interval_month as start_month,
+        interval_month as end_month
+    from segments
+    where interval_month = interval_end_month
+    union all
     select
         *,
         {{ vendor_month('seg_start') }} as start_month,
         {{ vendor_month('seg_end - interval 1 microsecond') }} as end_month
     from segments
+    where interval_month <> interval_end_month
 ),
 
 pieces as (
