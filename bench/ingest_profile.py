@@ -58,7 +58,7 @@ def install() -> None:
     # normalise: typing, UTC, PII hashing in SQL, out as one Arrow table (what is loaded); stage: those rows
     # into the staged table GX's SQL engine validates
     loader.read_landed = _timed("read", _feed_of(loader.read_landed, lambda con, path, feed, **_: feed))
-    loader.normalise = _timed("normalise", loader.normalise)
+    loader.normalise_staged = _timed("normalise", loader.normalise_staged)
     loader.stage_rows = _timed("stage", loader.stage_rows)
     runner.FeedValidator.validate_relation = _timed(
         "validate", _feed_of(runner.FeedValidator.validate_relation, lambda self, con, rel, feed, *a, **k: feed))

@@ -120,7 +120,7 @@ def install() -> None:
     # read: DuckDB stages the file (through its mapping, the identity for a canonical file) in a private
     # connection; normalise: typing, UTC, PII hashing in SQL, out as one Arrow table
     _patch(loader, "read_landed", _accumulate("read"))
-    _patch(loader, "normalise", _accumulate("normalise"))
+    _patch(loader, "normalise_staged", _accumulate("normalise"))
     # key "to_pandas" (what bench/run.py sums as validation's preparation): now the copy of the normalised
     # rows into the staged table GX validates (ingestion.loader.stage_rows); there is no pandas frame any more
     _patch(loader, "stage_rows", _accumulate("to_pandas"))

@@ -157,8 +157,8 @@ def prepare_file(landed: LandedFile, contracts: dict[str, Contract], *,
         source = read_landed(con, landed.local_path, feed.name, vendor_id=landed.vendor_id, timezone=vendor_tz,
                              mappings_dir=mappings_dir)
         prepared.mapping_version = source.mapping_version
-        normalised = normalise(con, feed, vendor_id=landed.vendor_id, timezone=source.timezone,
-                               salt=pii_salt() if salt is None else salt, table=source.table)
+        normalised = normalise_staged(con, feed, vendor_id=landed.vendor_id, timezone=source.timezone,
+                                      salt=pii_salt() if salt is None else salt, table=source.table)
         prepared.warnings = source.warnings + normalised.warnings
         _check_against_contract(normalised.frame, feed, landed, contracts)
         stage_rows(con, normalised.frame)
@@ -188,10 +188,6 @@ def stage_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
         con.execute(f"CREATE TEMP TABLE {STAGED} AS SELECT * FROM bpo_normalised")
     finally:
         con.unregister("bpo_normalised")
-
-
-# the stage names bench/ingest_profile.py and bench/timed_bpo.py time
-normalise = normalise_staged
 
 
 def one_line(exc: BaseException) -> str:
