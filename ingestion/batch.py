@@ -7,12 +7,11 @@ import ctypes.util
 import os
 import shlex
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
-from ingestion.checksum_cache import ChecksumCache
+from ingestion.checksum_cache import ChecksumCache, kept_checksums
 from ingestion.landing import Landed, LandedFile, checksum_or_none, remote_landed_file, scan, scan_landing
 from ingestion.loader import (IngestResult, PreparedFile, Validate, already_processed, ingest_file, one_line,
                               prepare_file, sync_contracts)
@@ -25,20 +24,8 @@ from ingestion.warehouse import connect
 def pending_files(settings: Settings) -> list[Landed]:
     """Landed files whose bytes the manifest has not seen, in arrival order."""
     files = scan_landing(settings.landing, settings.settle_seconds)
-    with connect(settings.warehouse) as con, _checksums(settings.warehouse, files):
+    with connect(settings.warehouse) as con, kept_checksums(settings.warehouse, files):
         return [f for f in files if checksum_or_none(f) is None or already_processed(con, f.sha256) is None]
-
-
-@contextmanager
-def _checksums(warehouse: Path, files: list[Landed]) -> Iterator[None]:
-    """The files' checksums recalled from the warehouse's checksum cache where they are unchanged, and the
-    ones computed meanwhile remembered there (ingestion/checksum_cache.py)."""
-    cache = ChecksumCache.beside(warehouse)
-    cache.recall(files)
-    try:
-        yield
-    finally:
-        cache.remember(files)
 
 
 def landed_file(settings: Settings, path: str | Path) -> Landed:
@@ -104,7 +91,7 @@ def ingest(settings: Settings, validate: Validate, paths: Iterable[str | Path] |
     results: list[IngestResult] = [
         IngestResult(file=w.landed.source, vendor_id=w.landed.vendor_id, feed=w.landed.feed, sha256="",
                      status="pending", reason=w.reason) for w in (landing_scan.waiting if landing_scan else [])]
-    with connect(settings.warehouse) as con, _checksums(settings.warehouse, files):
+    with connect(settings.warehouse) as con, kept_checksums(settings.warehouse, files):
         contracts = sync_contracts(con, settings.contracts)
         ahead = _Prefetch(files, _known_shas(con, replay),
                           lambda f: prepare_file(f, contracts, mappings_dir=settings.mappings_dir,

@@ -36,7 +36,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,6 +90,18 @@ class ChecksumCache:
         entries = {path: entry for path, entry in entries.items() if os.path.lexists(path)}
         if _write(self.path, entries):
             self._entries = entries
+
+
+@contextlib.contextmanager
+def kept_checksums(warehouse: Path | str, files: list[Landed]) -> Iterator[None]:
+    """Around work that hashes `files`: their checksums recalled from the warehouse's cache where they are
+    unchanged, and the ones computed meanwhile remembered there, even when the work fails."""
+    cache = ChecksumCache.beside(warehouse)
+    cache.recall(files)
+    try:
+        yield
+    finally:
+        cache.remember(files)
 
 
 def _read(path: Path) -> dict[str, tuple[str, str]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from ingestion.checksum_cache import ChecksumCache
+from ingestion.checksum_cache import kept_checksums
 from ingestion.landing import scan_landing
 from ingestion.preflight import ConfigurationError
 from ingestion.storage import S3Landing, is_remote
@@ -100,18 +100,16 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
                 unconfirmed[sha] = [path, attempts + 1]
                 requests.append(_request(warehouse, path, sha, attempts + 1))
         requested = set(seen.values())
-        checksums = ChecksumCache.beside(warehouse.warehouse)
-        checksums.recall(landed for _, landed in new)
-        for fingerprint_key, landed in new:
-            sha = landed.sha256
-            landed.release()  # the run reads the file itself (an s3:// object's local copy goes)
-            seen[fingerprint_key] = sha
-            if sha in known or sha in requested:
-                continue  # already processed, or the same bytes under another name: nothing to load
-            requested.add(sha)
-            unconfirmed[sha] = [landed.source, 1]
-            requests.append(_request(warehouse, landed.source, sha, 1))
-        checksums.remember(landed for _, landed in new)
+        with kept_checksums(warehouse.warehouse, [landed for _, landed in new]):
+            for fingerprint_key, landed in new:
+                sha = landed.sha256
+                landed.release()  # the run reads the file itself (an s3:// object's local copy goes)
+                seen[fingerprint_key] = sha
+                if sha in known or sha in requested:
+                    continue  # already processed, or the same bytes under another name: nothing to load
+                requested.add(sha)
+                unconfirmed[sha] = [landed.source, 1]
+                requests.append(_request(warehouse, landed.source, sha, 1))
         context.update_cursor(json.dumps({"seen": seen, "unconfirmed": unconfirmed}))
         if not requests:
             return dg.SkipReason(f"{len(new)} new file(s), all already processed")

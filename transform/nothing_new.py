@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.checksum_cache import ChecksumCache
+from ingestion.checksum_cache import kept_checksums
 from ingestion.landing import Landed, checksum_or_none, scan
 from ingestion.manifest import SETTLED
 from ingestion.storage import is_remote
@@ -51,12 +51,8 @@ def nothing_new(settings) -> list[dict] | None:
             # the latest processing of the same bytes, as ingestion.loader.already_processed reports it
             "select sha256, arg_max(status, processed_at), arg_max(file_path, processed_at) "
             "from raw.load_manifest where status in ? group by sha256", [list(SETTLED)]).fetchall()}
-        cache = ChecksumCache.beside(s.warehouse)
-        cache.recall(landed.complete)
-        try:
+        with kept_checksums(s.warehouse, landed.complete):  # what is hashed here, the run need not hash again
             shas = _known_checksums(landed.complete, known)
-        finally:
-            cache.remember(landed.complete)  # what was hashed here is not hashed again by the run
         if shas is None:
             return None
         fingerprint = inputs_fingerprint(con, s.contracts, build_vars(s.reporting_currency, s.warehouse))
