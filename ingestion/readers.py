@@ -131,11 +131,12 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, feed: Feed | None = N
     except UnicodeDecodeError as exc:
         raise FileRejected(f"the file is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     except (duckdb.Error, OSError, ValueError, csv.Error) as exc:
-        raise FileRejected(f"the file could not be read as {fmt}: {_first_line(exc)}") from None
+        raise FileRejected(f"the file could not be read as {fmt}: {first_line(exc)}") from None
     return [d[0] for d in con.execute(f"SELECT * FROM {SOURCE} LIMIT 0").description]
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
+    """An error's first line, without the SQL excerpt DuckDB appends (at most 300 characters)."""
     text = str(exc).split("\n\nLINE", 1)[0].strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
 

@@ -39,7 +39,7 @@ import polars as pl
 
 from ingestion.feeds import FALSE_WORDS, STORED_INT_RANGE, TRUE_WORDS, Column
 from ingestion.mappings.model import Mapping, ResolvedMapping, Rule
-from ingestion.readers import FileRejected, ident, sql_literal, staging_connection
+from ingestion.readers import FileRejected, first_line, ident, sql_literal, staging_connection
 
 ROW = "__bpo_row"
 MAX_EXAMPLES = 3
@@ -155,15 +155,14 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, resolved: ResolvedMa
     except json.JSONDecodeError as exc:
         raise FileRejected(f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except (duckdb.Error, pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        first = (str(exc).split("\n\nLINE", 1)[0].strip().splitlines() or [type(exc).__name__])[0][:300]
-        raise FileRejected(f"the file could not be read as {fmt} (mapping {resolved.path}): {first}") from None
+        raise FileRejected(f"the file could not be read as {fmt} (mapping {resolved.path}): {first_line(exc)}") from None
     names = [d[0] for d in con.execute("SELECT * FROM src_file LIMIT 0").description]
     rows = con.execute("SELECT count(*) FROM src_file").fetchone()[0]
     if rows == 0:
         raise FileRejected("the file has no records")
     # file order: a table keeps the order rows were inserted in (rowid)
-    con.execute(f"CREATE TEMP TABLE src AS SELECT rowid + 1 AS {_ident(ROW)}, "
-                + ", ".join(f"{_ident(n)} AS {_ident(n.strip())}" for n in names) + " FROM src_file")
+    con.execute(f"CREATE TEMP TABLE src AS SELECT rowid + 1 AS {ident(ROW)}, "
+                + ", ".join(f"{ident(n)} AS {ident(n.strip())}" for n in names) + " FROM src_file")
     con.execute("DROP TABLE src_file")
     return [n.strip() for n in names], rows
 
@@ -262,9 +261,6 @@ def unmatched_sql(rule: Rule) -> str | None:
     return f"(({rule.expr}) IS NOT NULL AND trim(CAST(({rule.expr}) AS VARCHAR)) NOT IN ({keys}))"
 
 
-_ident = ident
-
-
 def _parse(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
     tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [f"SELECT {sql} FROM t"]).fetchone()[0])
     if tree.get("error"):
@@ -313,7 +309,7 @@ def apply_mapping(resolved: ResolvedMapping, path: Path, *, timezone: str | None
     con = connect()
     try:
         mapped = map_staged(con, resolved, path, timezone=timezone)
-        rows = con.execute(f"SELECT * FROM {MAPPED} ORDER BY {_ident(ROW)}").to_arrow_table()
+        rows = con.execute(f"SELECT * FROM {MAPPED} ORDER BY {ident(ROW)}").to_arrow_table()
     finally:
         con.close()
     return MappedFrame(timezone=mapped.timezone, version=mapped.version, warnings=mapped.warnings,
@@ -334,25 +330,25 @@ def map_staged(con: duckdb.DuckDBPyConnection, resolved: ResolvedMapping, path: 
     out_cols = [(c, exprs[f"columns.{c.name}"]) for c in resolved.feed.columns if f"columns.{c.name}" in exprs]
     if "columns.vendor_id" in exprs:
         out_cols.append((Column("vendor_id", "string"), exprs["columns.vendor_id"]))
-    select = ", ".join([_ident(ROW), *(f"{e.sql} AS {_ident(c.name)}" for c, e in out_cols)])
+    select = ", ".join([ident(ROW), *(f"{e.sql} AS {ident(c.name)}" for c, e in out_cols)])
     try:
         con.execute(f"CREATE TEMP TABLE mapped AS SELECT {select} FROM f")
     except duckdb.Error as exc:
         raise _runtime_error(con, resolved, exprs, exc, source_columns) from None
     _check_codes(con, resolved, source_columns, exprs)
-    casts = [_ident(ROW)]
+    casts = [ident(ROW)]
     problems: list[tuple[str, str, list[str]]] = []
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE mapped)").fetchall())
     for col, expr in out_cols:
         cast, problem = _typed(con, col, types[col.name], expr, source_columns)
-        casts.append(f"{cast} AS {_ident(col.name)}")
+        casts.append(f"{cast} AS {ident(col.name)}")
         if problem:
             problems.append((col.name, *problem))
     if problems:
         col, first, details = problems[0]
         raise _error(resolved, f"column {col}", first,
                      [f"column {c}: {p}" + "".join(f"\n    {d}" for d in ds) for c, p, ds in problems])
-    con.execute(f"CREATE TEMP TABLE {MAPPED} AS SELECT {', '.join(casts)} FROM mapped ORDER BY {_ident(ROW)}")
+    con.execute(f"CREATE TEMP TABLE {MAPPED} AS SELECT {', '.join(casts)} FROM mapped ORDER BY {ident(ROW)}")
     # rows reaching `where`: more than the records when a derived value unnests a list (one row per element)
     candidates = source_rows if before_where == "src" else \
         con.execute(f"SELECT count(*) FROM {before_where}").fetchone()[0]
@@ -403,7 +399,7 @@ def _bind(con: duckdb.DuckDBPyConnection, resolved: ResolvedMapping, exprs: dict
             raise _error(resolved, f"derived.{name}", f"the name {name!r} is also a column of the file; rename it")
         e = exprs[f"derived.{name}"]
         _try_bind(con, resolved, e, source_columns,
-                  f"CREATE TEMP VIEW s{i} AS SELECT *, {e.sql} AS {_ident(name)} FROM {previous}")
+                  f"CREATE TEMP VIEW s{i} AS SELECT *, {e.sql} AS {ident(name)} FROM {previous}")
         previous = f"s{i}"
     if "where" in exprs:
         _try_bind(con, resolved, exprs["where"], source_columns,
@@ -436,7 +432,7 @@ def _source_values(con: duckdb.DuckDBPyConnection, e: _Expr, row: int, source_co
     used = [c for c in source_columns if c.lower() in {r.lower() for r in e.refs}]
     if not used:
         return ""
-    values = con.execute(f"SELECT {', '.join(_ident(c) for c in used)} FROM src WHERE {_ident(ROW)} = ?",
+    values = con.execute(f"SELECT {', '.join(ident(c) for c in used)} FROM src WHERE {ident(ROW)} = ?",
                          [row]).fetchone()
     shown = ", ".join(f"{c}={_short(v)}" for c, v in zip(used, values or []))
     return f"; source {shown}"
@@ -453,7 +449,7 @@ def _runtime_error(con: duckdb.DuckDBPyConnection, resolved: ResolvedMapping, ex
     views = {f"derived.{n}": f"s{i}" for i, n in enumerate(resolved.mapping.derived, start=1)}
     for key, e in exprs.items():
         view = views.get(key, "f")
-        target = _ident(key.split(".", 1)[1]) if key in views else e.sql
+        target = ident(key.split(".", 1)[1]) if key in views else e.sql
         if key == "where":
             view, target = "f", "1"
         try:
@@ -461,11 +457,11 @@ def _runtime_error(con: duckdb.DuckDBPyConnection, resolved: ResolvedMapping, ex
             continue
         except duckdb.Error as first:
             message = _duck_message(first)
-        lo, hi = con.execute(f"SELECT min({_ident(ROW)}), max({_ident(ROW)}) FROM src").fetchone()
+        lo, hi = con.execute(f"SELECT min({ident(ROW)}), max({ident(ROW)}) FROM src").fetchone()
         while lo < hi:  # the first failing row: [lo, mid] fails or not
             mid = (lo + hi) // 2
             try:
-                con.execute(f"SELECT count({target}) FROM {view} WHERE {_ident(ROW)} BETWEEN ? AND ?",
+                con.execute(f"SELECT count({target}) FROM {view} WHERE {ident(ROW)} BETWEEN ? AND ?",
                             [lo, mid]).fetchone()
                 lo = mid + 1
             except duckdb.Error as narrower:
@@ -484,7 +480,7 @@ def _check_codes(con: duckdb.DuckDBPyConnection, resolved: ResolvedMapping, sour
         check = unmatched_sql(rule)
         if check is None:
             continue
-        rows = con.execute(f"SELECT {_ident(ROW)}, CAST(({rule.expr}) AS VARCHAR) FROM f WHERE {check} "
+        rows = con.execute(f"SELECT {ident(ROW)}, CAST(({rule.expr}) AS VARCHAR) FROM f WHERE {check} "
                            f"ORDER BY 1").fetchall()
         if rows:
             values = list(dict.fromkeys(v for _, v in rows))
@@ -497,7 +493,7 @@ def _check_codes(con: duckdb.DuckDBPyConnection, resolved: ResolvedMapping, sour
 def _typed(con: duckdb.DuckDBPyConnection, col: Column, duck_type: str, e: _Expr,
            source_columns: list[str]) -> tuple[str, tuple[str, list[str]] | None]:
     """SQL that casts mapped column `col` to what normalise_staged() expects, and any values it cannot take."""
-    x = _ident(col.name)
+    x = ident(col.name)
     text = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
     kind = col.type
     if con.execute(f"SELECT count({x}) FROM mapped").fetchone()[0] == 0:
@@ -578,7 +574,7 @@ def _typed(con: duckdb.DuckDBPyConnection, col: Column, duck_type: str, e: _Expr
         raise ValueError(kind)
     if bad is None:
         return cast, None
-    rows = con.execute(f"SELECT {_ident(ROW)}, CAST({x} AS VARCHAR) FROM mapped WHERE {bad} ORDER BY 1").fetchall()
+    rows = con.execute(f"SELECT {ident(ROW)}, CAST({x} AS VARCHAR) FROM mapped WHERE {bad} ORDER BY 1").fetchall()
     if not rows:
         return cast, None
     examples = [f"row {r}: mapped value {v!r}{_source_values(con, e, r, source_columns)}" for r, v in rows[:MAX_EXAMPLES]]
