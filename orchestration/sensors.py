@@ -49,12 +49,22 @@ _WAITING = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED]
 _IN_FLIGHT = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
 
-def _load_cursor(raw: str | None) -> tuple[dict[str, str], dict[str, list]]:
-    """(seen: fingerprint -> sha256, unconfirmed: sha256 -> [path, attempts]) from the cursor."""
+def _load_cursor(raw: str | None) -> tuple[dict[str, str], dict[str, list], set[str]]:
+    """(seen: fingerprint -> sha256 of the files listed at the last tick, unconfirmed: sha256 -> [path,
+    attempts], given_up: sha256 the sensor stopped requesting and the manifest does not record yet)."""
     data = json.loads(raw) if raw else {}
     if "seen" not in data:  # a cursor written before unconfirmed requests were tracked
-        return data, {}
-    return data["seen"], data["unconfirmed"]
+        data = {"seen": data, "unconfirmed": {}}
+    seen, unconfirmed = data["seen"], data["unconfirmed"]
+    if "given_up" not in data:
+        # a cursor written before `seen` was pruned: any of its bytes not in flight may have been given up
+        # (what the manifest records is taken out at the next reading of it)
+        return seen, unconfirmed, set(seen.values()) - set(unconfirmed)
+    return seen, unconfirmed, set(data["given_up"])
+
+
+def _dump_cursor(seen: dict[str, str], unconfirmed: dict[str, list], given_up: set[str]) -> str:
+    return json.dumps({"seen": seen, "unconfirmed": unconfirmed, "given_up": sorted(given_up)})
 
 
 def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
@@ -62,17 +72,28 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
     def landing_zone_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
         """Request one run per new file in arrival order; a file's bytes are requested once, and
         again (up to MAX_ATTEMPTS runs) only when its run ended without recording it."""
-        seen, unconfirmed = _load_cursor(context.cursor)
+        seen, unconfirmed, given_up = _load_cursor(context.cursor)
         new = []
         try:
             landed_now = scan_landing(warehouse.settings.landing, warehouse.settle_seconds)
         except ConfigurationError as exc:  # e.g. an s3:// landing zone refusing access: nothing is recorded
             return dg.SkipReason(str(exc))
+        listed = set()
         for landed in landed_now:
             fingerprint_key = landed.fingerprint  # path, size, mtime, ctime, inode (an object's ETag)
+            listed.add(fingerprint_key)
             if fingerprint_key not in seen:
                 new.append((fingerprint_key, landed))
+        # `seen` spares hashing a listed file again; entries of files no longer listed (removed, rewritten,
+        # keys of an older cursor) go, or the cursor would grow for ever. Bytes that come back (the same
+        # file, or a copy) are hashed once more and still requested at most once: the manifest (`known`)
+        # records what was processed, `unconfirmed` what is in flight, `given_up` the rest.
+        gone = seen.keys() - listed
+        for fingerprint_key in gone:
+            del seen[fingerprint_key]
         if not new and not unconfirmed:
+            if gone:
+                context.update_cursor(_dump_cursor(seen, unconfirmed, given_up))
             return dg.SkipReason("no new files in the landing zone")
         # The manifest is read only between runs: a reader's lock, even brief, can make a run's
         # dbt step (which cannot wait for the lock) fail. The cursor is unchanged: nothing is lost.
@@ -85,6 +106,7 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
             known = processed_shas(Path(warehouse.warehouse))
         except WarehouseLocked:  # e.g. a `bpo run` started outside Dagster; never wait for it
             return dg.SkipReason("the warehouse is being written: new files are looked at at the next tick")
+        given_up -= known  # `bpo run` processed them since
         requests = []
         for sha, (path, attempts) in list(unconfirmed.items()):
             if sha in known:
@@ -94,12 +116,14 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
                 continue  # its run is still queued
             elif attempts >= MAX_ATTEMPTS or not _still_landed(warehouse, path):
                 del unconfirmed[sha]
+                given_up.add(sha)
                 context.log.warning(f"{path}: {attempts} run(s) ended without loading or quarantining it; "
                                     "it stays pending for `bpo run` (see `bpo status --landing`)")
             else:  # its run failed or was cancelled before the file was recorded: try again
                 unconfirmed[sha] = [path, attempts + 1]
                 requests.append(_request(warehouse, path, sha, attempts + 1))
-        requested = set(seen.values())
+        # bytes requested or looked at already: the same bytes under another name load nothing
+        requested = set(seen.values()) | set(unconfirmed) | given_up
         with kept_checksums(warehouse.warehouse, [landed for _, landed in new]):
             for fingerprint_key, landed in new:
                 sha = landed.sha256
@@ -110,7 +134,7 @@ def build_landing_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefin
                 requested.add(sha)
                 unconfirmed[sha] = [landed.source, 1]
                 requests.append(_request(warehouse, landed.source, sha, 1))
-        context.update_cursor(json.dumps({"seen": seen, "unconfirmed": unconfirmed}))
+        context.update_cursor(_dump_cursor(seen, unconfirmed, given_up))
         if not requests:
             return dg.SkipReason(f"{len(new)} new file(s), all already processed")
         return requests
