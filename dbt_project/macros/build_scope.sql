@@ -208,3 +208,22 @@
     {%- endfor -%}
     {{ return(local_md5(parts | join(' | '))) }}
 {%- endmacro %}
+
+
+{% macro build_scope_vendors_filter(vendor_column='vendor_id', scope='int_build_scope') -%}
+    {#- On an incremental build, `<vendor_column> in (<the scope's vendors as literals>)`, read when the
+        model runs (`false` for an empty scope); else `true`. A narrowing the in_build_scope() filter
+        implies, written as constants because DuckDB pushes a constant filter on vendor_id through the
+        latest-version window of a staging view (stg_surveys ...), not a subquery. -#}
+    {%- if execute and is_incremental() -%}
+        {%- set vendors = run_query('select distinct vendor_id from ' ~ ref(scope) ~ ' where vendor_id is not null')
+                          .columns[0].values() | sort -%}
+        {%- if vendors -%}
+            {{ vendor_column }} in ({% for v in vendors %}'{{ v | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor %})
+        {%- else -%}
+            false
+        {%- endif -%}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

@@ -10,8 +10,9 @@ One generated data set is loaded into two warehouses:
   file with a late interval that overlaps, just after midnight on 1 February,
   an interval that started on 31 January in the January file (the worked-time
   look-back: January is not recomputed), and acme_mx's corrections file (a
-  January interval re-sent with its true end); then the third month (its interactions after its
-  surveys); then a contract correction (acme_mx's SLA threshold and FCR
+  January interval re-sent with its true end), with acme_mx corrections by id of a survey, a QA
+  evaluation (moved to another month) and a self-service session (moved to another month); then the
+  third month (its interactions after its surveys); then a contract correction (acme_mx's SLA threshold and FCR
   window); a build that selected only some scoped models sits in between and
   must not advance the ledger;
 * all at once, with the final contracts, in one full build.
@@ -42,20 +43,33 @@ NOT_FIGURES = {"loaded_at", "_load_id"}
 SCOPED_TABLES = ("intermediate.int_interaction_facts", "intermediate.int_interaction_activity",
                  "intermediate.int_sla_contact_counts", "marts.sla_interval",
                  "intermediate.int_agent_time_intervals", "intermediate.int_agent_time_month_parts",
-                 "intermediate.int_agent_months")
+                 "intermediate.int_agent_months", "intermediate.int_survey_responses",
+                 "intermediate.int_qa_evaluations", "intermediate.int_self_service_months")
 # the late interval: pacific_ph's PH-00011 is `ready` from 31 January 23:30 to 1 February 02:30 Manila time (the
 # generator's month-end interval, in the January file); this one (`nesting`: training), sent late, overlaps it by 1.5 h
 LATE_AGENT_TIME = ("record_id,agent_id,site,state,started_at,ended_at\n"
                    "PH-AT-LATE-0000001,PH-00011,MNL-Ortigas,nesting,2026-02-01T01:00:00+08:00,2026-02-01T03:00:00+08:00\n")
 
 
-def _updates_file(source: Path) -> tuple[str, dict[str, str]]:
-    """A day of acme_mx corrections to January contacts, as the vendor would send them, and the ids it touches."""
-    rows = pl.read_csv(source, infer_schema=False)
-    moved = rows.slice(0, 1).with_columns(  # arrived in January, corrected to a February arrival
+def _updates_file(landing: Path) -> tuple[str, dict[str, str]]:
+    """A day of acme_mx corrections to January contacts, as the vendor would send them, and the ids it touches:
+    the one moved to February has a survey and a QA evaluation, the requeued one a QA evaluation."""
+    rows = pl.read_csv(landing / "acme_mx" / "interactions" / "interactions_2026-01.csv", infer_schema=False)
+    surveyed = set(pl.read_csv(landing / "acme_mx" / "surveys" / "surveys_2026-01.csv",
+                               infer_schema=False)["interaction_id"])
+    evaluated = set(pl.read_csv(landing / "acme_mx" / "qa_evaluations" / "qa_evaluations_2026-01.csv",
+                                infer_schema=False)["interaction_id"])
+    rows = rows.with_columns(pl.col("interaction_id").is_in(list(surveyed & evaluated)).alias("both"),
+                             pl.col("interaction_id").is_in(list(evaluated - surveyed)).alias("qa_only"))
+    moved = rows.filter("both").slice(0, 1)
+    requeued = rows.filter("qa_only").slice(0, 1)
+    assert moved.height == requeued.height == 1
+    rows = rows.filter(~pl.col("both") & ~pl.col("qa_only")).drop("both", "qa_only")
+    moved, requeued = moved.drop("both", "qa_only"), requeued.drop("both", "qa_only")
+    moved = moved.with_columns(  # arrived in January, corrected to a February arrival
         pl.lit("2026-02-03 10:00:00").alias("arrived_at"), pl.lit("2026-02-03 10:00:30").alias("answered_at"),
         pl.lit("2026-02-03 10:12:00").alias("ended_at"))
-    requeued = rows.slice(1, 1).with_columns(pl.lit("retention").alias("queue"), pl.lit("N").alias("resolved"))
+    requeued = requeued.with_columns(pl.lit("retention").alias("queue"), pl.lit("N").alias("resolved"))
     # the customer of the last January contact again minutes into February: a repeat across the boundary
     last = rows.filter(pl.col("customer_ref").is_not_null()).sort("arrived_at").tail(1)
     repeat = last.with_columns(
@@ -65,6 +79,27 @@ def _updates_file(source: Path) -> tuple[str, dict[str, str]]:
     ids = {"moved": moved["interaction_id"][0], "requeued": requeued["interaction_id"][0],
            "repeated": last["interaction_id"][0]}
     return day.write_csv(), ids
+
+
+def _corrections(landing: Path, out: Path) -> dict[str, str]:
+    """acme_mx files re-sending by id: a January survey with another CSAT, a January QA evaluation and a
+    January self-service session moved to 2 February (the months they leave are known to no staging view)."""
+    def first(feed: str, name: str, condition: pl.Expr) -> pl.DataFrame:
+        return pl.read_csv(landing / "acme_mx" / feed / name, infer_schema=False).filter(condition).head(1)
+
+    survey = first("surveys", "surveys_2026-01.csv", pl.col("csat") != "1").with_columns(pl.lit("1").alias("csat"))
+    evaluation = first("qa_evaluations", "qa_evaluations_2026-01.csv", pl.col("evaluated_at").str.starts_with("2026-01"))
+    evaluation = evaluation.with_columns(pl.lit("2026-02-02 09:00:00").alias("evaluated_at"))
+    session = first("self_service", "self_service_2026-01.csv", pl.col("started_at").str.starts_with("2026-01"))
+    session = session.with_columns(pl.lit("2026-02-02 09:00:00").alias("started_at"),
+                                   pl.lit("2026-02-02 09:05:00").alias("ended_at"), pl.lit("abandoned").alias("outcome"))
+    for feed, frame in (("surveys", survey), ("qa_evaluations", evaluation), ("self_service", session)):
+        assert frame.height == 1
+        path = out / "acme_mx" / feed / f"{feed}_2026-03-06_corrections.csv"
+        path.parent.mkdir(parents=True)
+        frame.write_csv(path)
+    return {"survey": survey["survey_id"][0], "evaluation": evaluation["evaluation_id"][0],
+            "session": session["session_id"][0]}
 
 
 def _load(settings: Settings, files: list[Path], landing_source: Path) -> None:
@@ -104,8 +139,15 @@ def warehouses(tmp_path_factory):
     source = root / "data" / "landing"
     extra = root / "extra" / "acme_mx" / "interactions" / "interactions_2026-03-05_updates.csv"
     extra.parent.mkdir(parents=True)
-    day, ids = _updates_file(source / "acme_mx" / "interactions" / "interactions_2026-01.csv")
+    day, ids = _updates_file(source)
     extra.write_text(day)
+    # the months of acme_mx's evaluations of the contacts the day touches (evaluated_at is local time)
+    evaluations = pl.concat([pl.read_csv(f, infer_schema=False)
+                             for f in sorted((source / "acme_mx" / "qa_evaluations").glob("*.csv"))])
+    touched_qa_months = sorted({("acme_mx", e[:7], False) for e in evaluations.filter(
+        pl.col("interaction_id").is_in(list(ids.values())))["evaluated_at"]})
+    corrections_root = root / "extra_corrections"
+    corrected = _corrections(source, corrections_root)
 
     late_root = root / "extra_agent_time"
     late = late_root / "pacific_ph" / "agent_time" / "agent_time_2026-02-01_late.csv"
@@ -134,18 +176,25 @@ def warehouses(tmp_path_factory):
     scopes, worked, agent_months = {}, {}, {}
     build_marts(inc.warehouse)  # ... so that this build still restates the day's months
     scopes["updates"] = _read(inc.warehouse, SCOPE)
+    feed_scopes = {"updates": _feed_scopes(inc.warehouse)}
     worked["updates"] = _read(inc.warehouse, WORKED_SCOPE)
     agent_months["updates"] = _read(inc.warehouse, AGENT_MONTH_SCOPE)
     _load(inc, late_agent_time, source)
     _load(inc, [late], late_root)
+    _load(inc, sorted(p for p in corrections_root.rglob("*") if p.is_file()), corrections_root)
     build_marts(inc.warehouse)
     scopes["late_agent_time"] = _read(inc.warehouse, SCOPE)
     worked["late_agent_time"] = _read(inc.warehouse, WORKED_SCOPE)
+    feed_scopes["corrections"] = _feed_scopes(inc.warehouse)
     _load(inc, third_surveys, source)
     build_marts(inc.warehouse)
+    # the March surveys came before their interactions: none can be attributed yet ...
+    march_responses = _read(inc.warehouse, "select count(*) from intermediate.int_survey_responses "
+                                           "where period_month = '2026-03-01'")
     _load(inc, third_rest, source)
-    build_marts(inc.warehouse)
+    build_marts(inc.warehouse)  # ... until the March interactions restate March
     scopes["third_month"] = _read(inc.warehouse, SCOPE)
+    feed_scopes["third_month"] = _feed_scopes(inc.warehouse)
     worked["third_month"] = _read(inc.warehouse, WORKED_SCOPE)
     _correct_contract(inc.contracts)
     ingest(inc, gx_validate)  # nothing new to load: the contracts are synced
@@ -159,12 +208,15 @@ def warehouses(tmp_path_factory):
     _load(full, every, source)
     _load(full, [extra], root / "extra")
     _load(full, [late], late_root)
+    _load(full, sorted(p for p in corrections_root.rglob("*") if p.is_file()), corrections_root)
     build_marts(full.warehouse)
 
     con = duckdb.connect()
     con.execute(f"attach '{inc.warehouse}' as inc (read_only)")
     con.execute(f"attach '{full.warehouse}' as full_build (read_only)")
-    yield {"con": con, "ids": ids, "scopes": scopes, "worked": worked, "agent_months": agent_months}
+    yield {"con": con, "ids": ids, "scopes": scopes, "worked": worked, "agent_months": agent_months,
+           "feed_scopes": feed_scopes, "touched_qa_months": touched_qa_months, "corrected": corrected,
+           "march_responses_before_interactions": march_responses}
     con.close()
 
 
@@ -174,6 +226,15 @@ WORKED_SCOPE = ("select vendor_id, strftime(period_month, '%Y-%m'), whole_vendor
                 "from intermediate.int_build_worked_time_scope order by all")
 AGENT_MONTH_SCOPE = ("select vendor_id, strftime(period_month, '%Y-%m'), whole_vendor "
                      "from intermediate.int_build_agent_month_scope order by all")
+
+
+FEED_SCOPES = ("int_build_survey_scope", "int_build_qa_scope", "int_build_self_service_scope")
+
+
+def _feed_scopes(warehouse: Path) -> dict[str, list[tuple]]:
+    """The vendor-months each of FEED_SCOPES held in the last build."""
+    return {name: _read(warehouse, f"select vendor_id, strftime(period_month, '%Y-%m'), whole_vendor "
+                                   f"from intermediate.{name} order by all") for name in FEED_SCOPES}
 
 
 def _read(warehouse: Path, sql: str) -> list[tuple]:
@@ -274,3 +335,39 @@ def test_late_and_corrected_agent_time_are_in_the_worked_time(warehouses):
         f"select {UTC.format('ended_at')}, epoch(ended_at - started_at) from inc.intermediate.int_agent_time_intervals "
         "where vendor_id = 'acme_mx' and record_id = 'MTY-AT-202601-0000040'").fetchall()
     assert corrected == [("2026-01-01 21:49:51", 54)]
+
+
+def test_survey_qa_and_self_service_builds_recomputed_only_what_changed(warehouses):
+    scopes = warehouses["feed_scopes"]
+    # the day of interaction updates: the surveys of its restated months (January, February; not the FCR
+    # look-back December), the QA months of the evaluations of its contacts; no self-service
+    assert scopes["updates"]["int_build_survey_scope"] == [("acme_mx", "2026-01", False), ("acme_mx", "2026-02", False)]
+    assert warehouses["touched_qa_months"]  # the moved and requeued contacts were evaluated
+    assert scopes["updates"]["int_build_qa_scope"] == warehouses["touched_qa_months"]
+    assert scopes["updates"]["int_build_self_service_scope"] == []
+    # files re-sending a survey, an evaluation and a session by id: every month of that vendor, of no other
+    assert all(s == [("acme_mx", None, True)] for s in scopes["corrections"].values()), scopes["corrections"]
+    # the third month: its surveys were already in (restated with the vendors' survey files); the
+    # interactions restate March for the surveys; its QA and self-service files restate their vendors
+    vendors = ["acme_mx", "inhouse_us", "pacific_ph"]
+    assert scopes["third_month"]["int_build_survey_scope"] == [(v, "2026-03", False) for v in vendors]
+    assert scopes["third_month"]["int_build_self_service_scope"] == [(v, None, True) for v in vendors]
+
+
+def test_moved_requeued_and_corrected_rows_are_in_surveys_qa_and_self_service(warehouses):
+    con, ids, corrected = warehouses["con"], warehouses["ids"], warehouses["corrected"]
+    # the survey of the contact moved to February moved with it
+    assert con.execute("select distinct strftime(period_month, '%Y-%m') from inc.intermediate.int_survey_responses "
+                       "where vendor_id = 'acme_mx' and interaction_id = ?", [ids["moved"]]).fetchall() == [("2026-02",)]
+    # the evaluation of the requeued contact has its new queue
+    assert con.execute("select distinct queue from inc.intermediate.int_qa_evaluations "
+                       "where vendor_id = 'acme_mx' and interaction_id = ?", [ids["requeued"]]).fetchall() == [("retention",)]
+    assert con.execute("select csat from inc.intermediate.int_survey_responses where vendor_id = 'acme_mx' "
+                       "and survey_id = ?", [corrected["survey"]]).fetchall() == [(1,)]
+    assert con.execute("select strftime(period_month, '%Y-%m') from inc.intermediate.int_qa_evaluations "
+                       "where vendor_id = 'acme_mx' and evaluation_id = ?", [corrected["evaluation"]]).fetchall() \
+        == [("2026-02",)]
+    # the March surveys landed before their interactions were attributed once those came
+    assert warehouses["march_responses_before_interactions"] == [(0,)]
+    assert con.execute("select count(*) from inc.intermediate.int_survey_responses "
+                       "where period_month = '2026-03-01'").fetchone()[0] > 0
