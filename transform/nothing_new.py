@@ -50,7 +50,9 @@ def nothing_new(settings) -> list[dict] | None:
         known = {sha: (status, path) for sha, status, path in con.execute(
             # the latest processing of the same bytes, as ingestion.loader.already_processed reports it
             "select sha256, arg_max(status, processed_at), arg_max(file_path, processed_at) "
-            "from raw.load_manifest where status in ? group by sha256", [list(SETTLED)]).fetchall()}
+            # SETTLED as literals: a bound parameter makes DuckDB's Python client import pandas (~0.4 CPU s)
+            f"from raw.load_manifest where status in ({', '.join(repr(s) for s in SETTLED)}) group by sha256"
+        ).fetchall()}
         with kept_checksums(s.warehouse, landed.complete):  # what is hashed here, the run need not hash again
             shas = _known_checksums(landed.complete, known)
         if shas is None:

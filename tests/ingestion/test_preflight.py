@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,6 +15,8 @@ from ingestion.preflight import (ConfigurationError, check_landing, check_wareho
                                  require_contracts_for_loaded_vendors)
 from ingestion.warehouse import connect
 from tests.conftest import write_contract
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_an_unreadable_feed_folder_is_named_instead_of_skipped(tmp_path, monkeypatch):
@@ -78,3 +83,26 @@ def test_an_impossible_date_names_file_line_and_field(tmp_path, bad, field):
         load_contract(path)
     assert str(info.value).startswith(f"{path}, line 7: versions[0].{field}: '{bad}' is not a valid date")
     assert "\n" not in str(info.value)
+
+
+def test_the_preflight_of_bpo_run_does_not_import_pandas(tmp_path):
+    """bpo run's preflight (orchestration.cli._preflight) reads no frame: binding a query parameter makes
+    DuckDB's Python client import pandas (~0.4 CPU s of every run's start), so none is bound there."""
+    contracts, landing, warehouse = tmp_path / "contracts", tmp_path / "landing", tmp_path / "wh" / "warehouse.duckdb"
+    write_contract(contracts, "acme_mx")
+    (landing / "acme_mx" / "interactions").mkdir(parents=True)
+    with connect(warehouse) as con:  # a warehouse with loaded data: the contract check reads the manifest
+        con.execute("insert into raw.load_manifest (load_id, file_path, file_name, sha256, vendor_id, feed, rows,"
+                    " status, processed_at) values ('1', 'a', 'a', 's1', 'acme_mx', 'interactions', 1, 'loaded',"
+                    " now())")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from ingestion.settings import Settings\n"
+        "from orchestration.cli import _preflight\n"
+        f"_preflight(Settings(landing=Path({str(landing)!r}), contracts=Path({str(contracts)!r}),"
+        f" warehouse=Path({str(warehouse)!r})))\n"
+        "print(sorted(m for m in ('pandas', 'dagster', 'dbt') if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "[]"
