@@ -33,6 +33,9 @@ from tests.dbt import test_sla_compliance as sla_scenarios
 from tests.dbt.compare_marts import compare
 from tests.dbt.harness import create_raw, dbt_build, query
 
+# three whole dbt builds: among the long files the suite starts first (tests/conftest.py)
+pytestmark = pytest.mark.slow
+
 UTC = timezone.utc
 ZONES = ("UTC", "America/New_York", "Europe/London")
 STATES = {"available": "productive", "lunch": "unpaid"}
