@@ -38,7 +38,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -617,13 +617,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results", type=Path, default=REPO / "bench" / "results.json")
     ap.add_argument("--results-md", type=Path, default=REPO / "bench" / "RESULTS.md")
     args = ap.parse_args(argv)
-    # the incremental day is the 1st of the month after the generated period: rows more than a day in the
-    # future are quarantined as implausible, so a period that reaches the future measures quarantines
+    # the incremental day is the 1st of the month after the generated period, and surveys answer up to 5 days
+    # after their contact: rows more than a day in the future are quarantined as implausible, so a period
+    # that reaches the future measures quarantines (the day's 1st + 7 days must be past)
     day_month = next_month(args.start, args.months)
-    if f"{day_month}-02" > datetime.now(timezone.utc).strftime("%Y-%m-%d"):
+    if date.fromisoformat(f"{day_month}-01") + timedelta(days=7) > datetime.now(timezone.utc).date():
         this_month = datetime.now(timezone.utc).strftime("%Y-%m")
-        ap.error(f"--start {args.start} with --months {args.months} generates data up to {day_month}-01, in the "
-                 f"future (the pipeline quarantines it): start at {next_month(this_month, -args.months - 1)} or earlier")
+        ap.error(f"--start {args.start} with --months {args.months} generates data up to a week after {day_month}-01, "
+                 f"too close to today (rows over a day ahead are quarantined): start at "
+                 f"{next_month(this_month, -args.months - 1)} or earlier")
     t_bench = time.perf_counter()
     load_start = os.getloadavg()
     cpu_start = cpu_accounting()

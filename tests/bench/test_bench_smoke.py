@@ -83,3 +83,20 @@ def test_the_noop_is_judged_against_the_startup_plus_two_seconds(noop, startup, 
     assert verdict["over_startup_seconds"] == pytest.approx(over)
     assert verdict["target_seconds"] == pytest.approx(startup + 2.0)
     assert verdict["target_met"] is met
+
+
+def test_a_period_that_reaches_the_last_week_is_refused_with_a_start_that_fits(capsys) -> None:
+    """The pipeline quarantines rows over a day ahead: a data set ending this month would measure quarantines."""
+    from datetime import datetime, timezone
+
+    from dayfile import next_month
+    from run import main
+
+    this_month = datetime.now(timezone.utc).strftime("%Y-%m")
+    with pytest.raises(SystemExit) as refused:
+        main(["--rows", "1000", "--months", "12", "--start", next_month(this_month, -11)])  # day: next month
+    assert refused.value.code == 2
+    said = capsys.readouterr().err
+    assert "too close to today" in said
+    fits = said.rsplit("start at ", 1)[1].split()[0]
+    assert next_month(fits, 12 + 1) <= this_month  # its incremental day's month has passed
