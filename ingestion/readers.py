@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 
 from ingestion.feeds import FALSE_WORDS, STORED_DECIMALS, STORED_INT_RANGE, TRUE_WORDS, Column, Feed, stored_name
 from ingestion.pii import SALT_VARIABLE, WHITESPACE, salted_key_sql
+from ingestion.sql_text import ident, sql_literal
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".jsonl", ".json", ".jsonl.gz", ".json.gz")
 MAX_EXAMPLES = 5
@@ -77,20 +78,6 @@ def file_format(path: Path) -> str | None:
         if name.endswith(suffix):
             return suffix
     return None
-
-
-def sql_literal(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def staging_connection() -> duckdb.DuckDBPyConnection:

@@ -21,16 +21,12 @@ import duckdb
 from ingestion.feeds import FEEDS, stored_name
 from ingestion.pii import KEY_BYTES
 from ingestion.settings import Settings
+from ingestion.sql_text import sql_literal
 
 SCHEMA_SQL = (Path(__file__).parent / "warehouse_schema.sql").read_text()
 # the customer-key columns (every hashed PII column of every feed)
 KEY_COLUMNS = tuple(sorted({stored_name(c) for f in FEEDS.values() for c in f.columns if c.pii == "hash"}))
 _RETRY_SECONDS = 0.25
-
-
-def _literal(text: str) -> str:
-    """A SQL string literal (for the few queries that must not bind parameters, see `connect`)."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 class WarehouseLocked(RuntimeError):
@@ -88,7 +84,7 @@ def connect(path: Path, *, read_only: bool = False,
             # (dbt in-process, a test's reader) must not meet "different configuration"
             # a literal, not a bound parameter: binding one makes DuckDB's Python client import pandas
             # (~0.4 CPU s of every `bpo run`'s start, which reads no frame)
-            con.execute(f"set memory_limit = {_literal(settings.ingest_memory_limit)}")
+            con.execute(f"set memory_limit = {sql_literal(settings.ingest_memory_limit)}")
             con.execute(SCHEMA_SQL)
             migrate_customer_keys(con)
         yield con
@@ -111,7 +107,7 @@ def migrate_customer_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
         "join duckdb_tables() as t on t.database_name = c.database_name and t.schema_name = c.schema_name "
         "and t.table_name = c.table_name "
         "where c.database_name = current_database() and c.data_type = 'VARCHAR' and c.column_name in "
-        f"({', '.join(_literal(c) for c in KEY_COLUMNS)}) order by all").fetchall()
+        f"({', '.join(sql_literal(c) for c in KEY_COLUMNS)}) order by all").fetchall()
     if not old:
         return []
     con.execute("begin transaction")

@@ -25,6 +25,7 @@ import duckdb
 from ingestion.checksum_cache import kept_checksums
 from ingestion.landing import Landed, checksum_or_none, scan
 from ingestion.manifest import SETTLED
+from ingestion.sql_text import sql_literal
 from ingestion.storage import is_remote
 from transform.run_inputs import build_reason, build_vars, inputs_fingerprint
 
@@ -51,7 +52,7 @@ def nothing_new(settings) -> list[dict] | None:
             # the latest processing of the same bytes, as ingestion.loader.already_processed reports it
             "select sha256, arg_max(status, processed_at), arg_max(file_path, processed_at) "
             # SETTLED as literals: a bound parameter makes DuckDB's Python client import pandas (~0.4 CPU s)
-            f"from raw.load_manifest where status in ({', '.join(repr(s) for s in SETTLED)}) group by sha256"
+            f"from raw.load_manifest where status in ({', '.join(map(sql_literal, SETTLED))}) group by sha256"
         ).fetchall()}
         with kept_checksums(s.warehouse, landed.complete):  # what is hashed here, the run need not hash again
             shas = _known_checksums(landed.complete, known)

@@ -39,7 +39,8 @@ import polars as pl
 
 from ingestion.feeds import FALSE_WORDS, STORED_INT_RANGE, TRUE_WORDS, Column
 from ingestion.mappings.model import Mapping, ResolvedMapping, Rule
-from ingestion.readers import FileRejected, first_line, ident, sql_literal, staging_connection
+from ingestion.readers import FileRejected, first_line, staging_connection
+from ingestion.sql_text import ident, sql_literal
 
 ROW = "__bpo_row"
 MAX_EXAMPLES = 3
